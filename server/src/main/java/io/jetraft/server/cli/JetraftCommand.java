@@ -1,0 +1,50 @@
+package io.jetraft.server.cli;
+
+import io.jetraft.server.node.NodeIdentity;
+import java.util.Set;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code jetraft} command line. As with nats-server, server flags may be given without a subcommand
+ * ({@code jetraft -c n1.conf} means {@code jetraft server -c n1.conf}).
+ */
+@Command(name = "jetraft",
+        mixinStandardHelpOptions = true,
+        versionProvider = JetraftCommand.Version.class,
+        description = "A clustered, JetStream-style replicated storage node for NATS clients.",
+        subcommands = {ServerCommand.class, BenchCommand.class})
+public final class JetraftCommand implements Runnable {
+
+    private static final Set<String> TOP_LEVEL = Set.of("server", "bench", "help", "-h", "--help", "-v",
+            "--version");
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the command line and returns its exit code (for tests and main). */
+    public static int execute(String... args) {
+        String[] effective = args;
+        if (args.length > 0 && !TOP_LEVEL.contains(args[0])) {
+            effective = new String[args.length + 1];
+            effective[0] = "server";
+            System.arraycopy(args, 0, effective, 1, args.length);
+        }
+        return new CommandLine(new JetraftCommand()).execute(effective);
+    }
+
+    /** {@code jetraft -v}: our version and the nats-server version whose protocol we speak. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"jetraft: v" + NodeIdentity.JETRAFT_VERSION + " (NATS protocol "
+                    + NodeIdentity.NATS_COMPATIBLE_VERSION + ")"};
+        }
+    }
+}

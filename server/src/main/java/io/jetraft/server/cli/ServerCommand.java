@@ -1,0 +1,141 @@
+package io.jetraft.server.cli;
+
+import io.jetraft.config.ConfigException;
+import io.jetraft.config.ConfigLoader;
+import io.jetraft.config.ConfigOverrides;
+import io.jetraft.config.LoadedConfig;
+import io.jetraft.config.ServerConfig;
+import io.jetraft.server.logging.LogSetup;
+import io.jetraft.server.node.JetraftNode;
+import io.jetraft.server.signal.ProcessSignals;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code jetraft server}: starts a node, with nats-server's flags; flags win over the config file. */
+@Command(name = "server", mixinStandardHelpOptions = true, versionProvider = JetraftCommand.Version.class,
+        description = "Start a jetraft node.")
+public final class ServerCommand implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger("jetraft");
+
+    @Option(names = {"-a", "--addr", "--net"}, paramLabel = "HOST", description = "Bind to host address (default: 0.0.0.0)")
+    String host;
+
+    @Option(names = {"-p", "--port"}, paramLabel = "PORT", description = "Use port for clients (default: 4222)")
+    String port;
+
+    @Option(names = {"-n", "--name", "--server_name"}, paramLabel = "NAME", description = "Server name (default: the server id)")
+    String name;
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "Configuration file")
+    Path configFile;
+
+    @Option(names = {"-t"}, description = "Test the configuration and exit")
+    boolean testConfig;
+
+    @Option(names = {"-m", "--http_port"}, paramLabel = "PORT", description = "Use port for http monitoring (default: 8222)")
+    String httpPort;
+
+    @Option(names = {"-js", "--jetstream"}, description = "Enable JetStream functionality")
+    boolean jetstream;
+
+    @Option(names = {"-sd", "--store_dir"}, paramLabel = "DIR", description = "Set the storage directory (default: ./data)")
+    String storeDir;
+
+    @Option(names = {"-l", "--log"}, paramLabel = "FILE", description = "File to redirect log output")
+    String logFile;
+
+    @Option(names = {"-P", "--pid"}, paramLabel = "FILE", description = "File to store the process id")
+    String pidFile;
+
+    @Option(names = {"-D", "--debug"}, description = "Enable debugging output")
+    boolean debug;
+
+    @Option(names = {"-V", "--trace"}, description = "Trace the raw protocol")
+    boolean trace;
+
+    @Option(names = {"--cluster_name"}, paramLabel = "NAME", description = "Cluster name")
+    String clusterName;
+
+    @Option(names = {"--cluster"}, paramLabel = "URL", description = "Cluster listen URL, e.g. nats://0.0.0.0:6222")
+    String clusterListen;
+
+    @Option(names = {"--routes"}, paramLabel = "URLS", description = "Routes to solicit, comma separated")
+    String routes;
+
+    @Override
+    public Integer call() {
+        LoadedConfig loaded;
+        try {
+            loaded = ConfigLoader.load(Optional.ofNullable(configFile), overrides());
+        } catch (ConfigException e) {
+            System.err.println("jetraft: " + e.getMessage());
+            return 1;
+        }
+        if (testConfig) {
+            loaded.warnings().forEach(w -> System.err.println("jetraft: warning: " + w));
+            System.out.println("jetraft: configuration " + (configFile == null ? "(defaults)" : "file " + configFile)
+                    + " is valid");
+            return 0;
+        }
+        ServerConfig config = loaded.config();
+        LogSetup.configure(config.logFile(), config.debug(), config.trace(), config.logTime());
+        loaded.warnings().forEach(w -> LOG.warn("{}", w));
+
+        JetraftNode node;
+        try {
+            node = JetraftNode.start(config);
+        } catch (RuntimeException e) {
+            LOG.error("Failed to start: {}", describe(e));
+            return 1;
+        }
+        ProcessSignals.trap("INT", "interrupt", node::shutdown);
+        ProcessSignals.trap("TERM", "terminated", node::shutdown);
+        ProcessSignals.trap("USR1", "user defined signal 1", LogSetup::reopen);
+        while (!node.awaitStopped(Duration.ofDays(1))) {
+            // keep waiting: the node stops on a signal
+        }
+        return 0;
+    }
+
+    private ConfigOverrides overrides() {
+        ConfigOverrides.Builder b = ConfigOverrides.builder()
+                .put("host", host)
+                .put("port", port)
+                .put("server_name", name)
+                .put("http_port", httpPort)
+                .put("jetstream.store_dir", storeDir)
+                .put("log_file", logFile)
+                .put("pid_file", pidFile)
+                .put("cluster.name", clusterName)
+                .put("cluster.listen", clusterListen)
+                .put("cluster.routes", routes);
+        if (jetstream) {
+            b.put("jetstream.enabled", Boolean.TRUE);
+        }
+        if (debug) {
+            b.put("debug", Boolean.TRUE);
+        }
+        if (trace) {
+            b.put("trace", Boolean.TRUE);
+        }
+        return b.build();
+    }
+
+    private static String describe(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        if (root instanceof java.net.BindException) {
+            return "Error listening on port: " + root.getMessage();
+        }
+        return e.getMessage() == null ? e.toString() : e.getMessage();
+    }
+}

@@ -1,0 +1,153 @@
+package io.jetraft.server.monitor;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jetraft.config.ClusterConfig;
+import io.jetraft.config.JetStreamConfig;
+import io.jetraft.config.ServerConfig;
+import io.jetraft.server.client.ClientRegistry;
+import io.jetraft.server.node.LiveConfig;
+import io.jetraft.server.node.NodeIdentity;
+import io.jetraft.server.node.ServerStats;
+import io.jetraft.server.subject.SubjectIndex;
+import io.jetraft.server.util.GoDurations;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntSupplier;
+import java.util.function.Supplier;
+
+/** GET /varz: the node's settings and counters with nats-server's field names and units. */
+public final class VarzEndpoint implements MonitorEndpoint {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final NodeIdentity identity;
+    private final LiveConfig config;
+    private final ServerStats stats;
+    private final ClientRegistry clients;
+    private final SubjectIndex index;
+    private final IntSupplier clientPort;
+    private final IntSupplier httpPort;
+    private final Supplier<Map<String, Long>> httpRequests;
+    private final Instant configLoadTime = Instant.now();
+
+    public VarzEndpoint(NodeIdentity identity, LiveConfig config, ServerStats stats, ClientRegistry clients,
+                        SubjectIndex index, IntSupplier clientPort, IntSupplier httpPort,
+                        Supplier<Map<String, Long>> httpRequests) {
+        this.identity = identity;
+        this.config = config;
+        this.stats = stats;
+        this.clients = clients;
+        this.index = index;
+        this.clientPort = clientPort;
+        this.httpPort = httpPort;
+        this.httpRequests = httpRequests;
+    }
+
+    @Override
+    public MonitorResponse handle(Map<String, List<String>> query) {
+        ServerConfig c = config.get();
+        Instant now = Instant.now();
+        ObjectNode v = JSON.createObjectNode();
+        v.put("server_id", identity.serverId());
+        v.put("server_name", identity.serverName());
+        v.put("version", NodeIdentity.NATS_COMPATIBLE_VERSION);
+        v.put("jetraft_version", NodeIdentity.JETRAFT_VERSION);
+        v.put("proto", NodeIdentity.PROTOCOL);
+        v.put("go", "java" + Runtime.version());
+        v.put("host", c.clientListen().host());
+        v.put("port", clientPort.getAsInt());
+        v.put("max_connections", c.maxConnections());
+        v.put("ping_interval", c.pingInterval().toNanos());
+        v.put("ping_max", c.pingMaxOut());
+        v.put("http_host", c.httpListen().host());
+        v.put("http_port", httpPort.getAsInt());
+        v.put("http_base_path", "");
+        v.put("https_port", 0);
+        v.put("auth_timeout", 2);
+        v.put("max_control_line", c.maxControlLine().bytes());
+        v.put("max_payload", c.maxPayload().bytes());
+        v.put("max_pending", c.maxPending().bytes());
+        v.set("cluster", cluster(c));
+        v.set("gateway", JSON.createObjectNode());
+        v.set("leaf", JSON.createObjectNode());
+        v.set("mqtt", JSON.createObjectNode());
+        v.set("websocket", JSON.createObjectNode());
+        v.set("jetstream", jetstream(c.jetstream()));
+        v.put("tls_timeout", 2);
+        v.put("write_deadline", c.writeDeadline().toNanos());
+        v.put("start", stats.started().toString());
+        v.put("now", now.toString());
+        v.put("uptime", GoDurations.uptime(Duration.ofNanos(stats.uptimeNanos())));
+        Runtime rt = Runtime.getRuntime();
+        v.put("mem", rt.totalMemory() - rt.freeMemory());
+        v.put("cores", rt.availableProcessors());
+        v.put("gomaxprocs", rt.availableProcessors());
+        v.put("cpu", cpuPercent());
+        v.put("connections", clients.size());
+        v.put("total_connections", stats.totalConnections.sum());
+        v.put("routes", 0);
+        v.put("remotes", 0);
+        v.put("leafnodes", 0);
+        v.put("in_msgs", stats.inMsgs.sum());
+        v.put("out_msgs", stats.outMsgs.sum());
+        v.put("in_bytes", stats.inBytes.sum());
+        v.put("out_bytes", stats.outBytes.sum());
+        v.put("slow_consumers", stats.slowConsumers.sum());
+        v.put("subscriptions", index.count());
+        ObjectNode req = v.putObject("http_req_stats");
+        httpRequests.get().forEach(req::put);
+        v.put("config_load_time", configLoadTime.toString());
+        v.put("system_account", "$SYS");
+        ObjectNode slow = v.putObject("slow_consumer_stats");
+        slow.put("clients", stats.slowConsumers.sum());
+        slow.put("routes", 0);
+        slow.put("gateways", 0);
+        slow.put("leafs", 0);
+        return MonitorResponse.json(200, v.toPrettyString());
+    }
+
+    private static ObjectNode cluster(ServerConfig c) {
+        ObjectNode node = JSON.createObjectNode();
+        c.cluster().ifPresent((ClusterConfig cluster) -> {
+            node.put("name", cluster.name());
+            node.put("addr", cluster.listen().host());
+            node.put("cluster_port", cluster.listen().port());
+            node.put("auth_timeout", 2);
+            ArrayNode urls = node.putArray("urls");
+            cluster.routes().forEach(u -> urls.add(u.getHost() + ":" + u.getPort()));
+            node.put("tls_timeout", 2);
+            node.put("pool_size", 1);
+        });
+        return node;
+    }
+
+    private static ObjectNode jetstream(JetStreamConfig js) {
+        ObjectNode node = JSON.createObjectNode();
+        if (!js.enabled()) {
+            return node;
+        }
+        ObjectNode cfg = node.putObject("config");
+        cfg.put("max_memory", js.maxMemoryStore().bytes());
+        cfg.put("max_storage", js.maxFileStore().bytes());
+        cfg.put("store_dir", js.storeDir().toAbsolutePath().toString());
+        cfg.put("sync_interval", js.syncInterval().toNanos());
+        cfg.put("sync_always", js.syncAlways());
+        if (js.domain() != null && !js.domain().isEmpty()) {
+            cfg.put("domain", js.domain());
+        }
+        return node;
+    }
+
+    private static double cpuPercent() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            double load = os.getProcessCpuLoad();
+            return load < 0 ? 0 : Math.round(load * 1000.0 * os.getAvailableProcessors()) / 10.0;
+        }
+        return 0;
+    }
+}

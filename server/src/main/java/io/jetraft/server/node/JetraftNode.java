@@ -1,0 +1,201 @@
+package io.jetraft.server.node;
+
+import io.jetraft.config.ServerConfig;
+import io.jetraft.server.client.ClientConnection;
+import io.jetraft.server.client.ClientContext;
+import io.jetraft.server.client.ClientListener;
+import io.jetraft.server.client.ClientRegistry;
+import io.jetraft.server.client.InfoFactory;
+import io.jetraft.server.dispatch.Dispatcher;
+import io.jetraft.server.monitor.ConnzEndpoint;
+import io.jetraft.server.monitor.HealthCheck;
+import io.jetraft.server.monitor.HealthzEndpoint;
+import io.jetraft.server.monitor.MonitorResponse;
+import io.jetraft.server.monitor.MonitorServer;
+import io.jetraft.server.monitor.VarzEndpoint;
+import io.jetraft.server.subject.SubjectIndex;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One jetraft node: owns its event loops, client listener, monitoring port and everything they share, and its life
+ * ({@link NodeState}). {@link #start} brings it up; {@link #shutdown} takes it down in reverse order.
+ */
+public final class JetraftNode implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger("jetraft");
+
+    private final LiveConfig config;
+    private final NodeIdentity identity;
+    private final ServerStats stats = new ServerStats();
+    private final SubjectIndex index = new SubjectIndex();
+    private final ClientRegistry clients = new ClientRegistry();
+    private final InfoFactory info;
+    private final EventLoops loops;
+    private final ClientListener clientListener;
+    private final MonitorServer monitor;
+    private final AtomicReference<NodeState> state = new AtomicReference<>(NodeState.STARTING);
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    private JetraftNode(ServerConfig initial) {
+        this.config = new LiveConfig(initial);
+        this.identity = NodeIdentity.create(initial.serverName());
+        this.info = new InfoFactory(identity, config, initial.jetstream().enabled());
+        this.loops = new EventLoops(Math.max(2, Runtime.getRuntime().availableProcessors()));
+        ClientContext context = new ClientContext(config, stats, index, clients, new Dispatcher(index), info);
+        this.clientListener = new ClientListener(context, loops);
+        this.monitor = new MonitorServer(loops);
+    }
+
+    /** Starts a node and returns once it accepts clients; on failure everything opened so far is closed again. */
+    public static JetraftNode start(ServerConfig config) {
+        JetraftNode node = new JetraftNode(config);
+        try {
+            node.startUp();
+        } catch (RuntimeException e) {
+            node.shutdown();
+            throw e;
+        }
+        return node;
+    }
+
+    private void startUp() {
+        ServerConfig c = config.get();
+        LOG.info("Starting jetraft");
+        LOG.info("  Version:  {} (NATS protocol {})", NodeIdentity.JETRAFT_VERSION,
+                NodeIdentity.NATS_COMPATIBLE_VERSION);
+        LOG.info("  Name:     {}", identity.serverName());
+        LOG.info("  ID:       {}", identity.serverId());
+        c.configFile().ifPresent(f -> LOG.info("Using configuration file: {}", f));
+        writePidFile(c);
+
+        monitor.register("/", q -> MonitorResponse.json(200, "{\"endpoints\":[\"/varz\",\"/connz\",\"/healthz\"]}"));
+        monitor.register("/healthz", new HealthzEndpoint(this::health));
+        monitor.register("/varz", new VarzEndpoint(identity, config, stats, clients, index, this::clientPort,
+                this::httpPort, monitor::requestCounts));
+        monitor.register("/connz", new ConnzEndpoint(identity, clients));
+        monitor.bind(c.httpListen());
+        LOG.info("Starting http monitor on {}:{}", c.httpListen().host(), monitor.port());
+
+        clientListener.bind(c.clientListen());
+        LOG.info("Listening for client connections on {}:{}", c.clientListen().host(), clientListener.port());
+        state.set(NodeState.RUNNING);
+        LOG.info("Server is ready");
+    }
+
+    private HealthCheck.Result health() {
+        if (!clientListener.isListening()) {
+            return HealthCheck.Result.error(500, "error", "failed to be ready for connections after 1ms: server");
+        }
+        return HealthCheck.Result.ok();
+    }
+
+    public NodeIdentity identity() {
+        return identity;
+    }
+
+    public NodeState state() {
+        return state.get();
+    }
+
+    public int clientPort() {
+        return clientListener.port();
+    }
+
+    public int httpPort() {
+        return monitor.port();
+    }
+
+    public ServerConfig config() {
+        return config.get();
+    }
+
+    /**
+     * Stops the node gracefully: no new clients, every client closed after its pending output, monitoring closed,
+     * threads stopped, pid file removed. Idempotent; concurrent callers wait for the first.
+     */
+    public void shutdown() {
+        NodeState previous = state.getAndUpdate(s -> s == NodeState.STOPPING || s == NodeState.STOPPED ? s
+                : NodeState.STOPPING);
+        if (previous == NodeState.STOPPING || previous == NodeState.STOPPED) {
+            awaitStopped(Duration.ofSeconds(30));
+            return;
+        }
+        long t0 = System.nanoTime();
+        LOG.info("Initiating Shutdown...");
+        try {
+            clientListener.close();
+            List<ClientConnection> open = List.copyOf(clients.open());
+            open.forEach(ClientConnection::closeForShutdown);
+            waitForClientsClosed(Duration.ofSeconds(2));
+            monitor.close();
+            loops.close();
+            deletePidFile();
+        } finally {
+            state.set(NodeState.STOPPED);
+            stopped.countDown();
+            LOG.info("Server Exiting.. (shutdown took {} ms)", (System.nanoTime() - t0) / 1_000_000);
+        }
+    }
+
+    private void waitForClientsClosed(Duration max) {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (clients.size() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Waits until the node has stopped; returns false on timeout. */
+    public boolean awaitStopped(Duration max) {
+        try {
+            return stopped.await(max.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        shutdown();
+    }
+
+    private void writePidFile(ServerConfig c) {
+        c.pidFile().ifPresent(path -> {
+            try {
+                Path parent = path.toAbsolutePath().getParent();
+                if (parent != null) {
+                    Files.createDirectories(parent);
+                }
+                // written without a newline, as nats-server does
+                Files.writeString(path, Long.toString(ProcessHandle.current().pid()), StandardCharsets.US_ASCII);
+            } catch (IOException e) {
+                throw new IllegalStateException("could not write the pid file " + path + ": " + e.getMessage(), e);
+            }
+        });
+    }
+
+    private void deletePidFile() {
+        config.get().pidFile().ifPresent(path -> {
+            try {
+                Files.deleteIfExists(path);
+            } catch (IOException e) {
+                LOG.warn("could not remove the pid file {}: {}", path, e.getMessage());
+            }
+        });
+    }
+}

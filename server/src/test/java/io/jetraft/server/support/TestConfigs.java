@@ -1,0 +1,84 @@
+package io.jetraft.server.support;
+
+import io.jetraft.config.ByteSize;
+import io.jetraft.config.HostPort;
+import io.jetraft.config.JetStreamConfig;
+import io.jetraft.config.ServerConfig;
+import java.time.Duration;
+import java.util.Optional;
+
+/** Server configurations for in-process tests: loopback, free ports, nats-server defaults otherwise. */
+public final class TestConfigs {
+
+    private TestConfigs() {
+    }
+
+    public static Builder node() {
+        return new Builder();
+    }
+
+    /** Builds a ServerConfig field by field; only what tests vary has a setter. */
+    public static final class Builder {
+        private String name = "";
+        private int port = 0;
+        private ByteSize maxPayload = ServerConfig.DEFAULT_MAX_PAYLOAD;
+        private ByteSize maxControlLine = ServerConfig.DEFAULT_MAX_CONTROL_LINE;
+        private ByteSize maxPending = ServerConfig.DEFAULT_MAX_PENDING;
+        private int maxConnections = ServerConfig.DEFAULT_MAX_CONNECTIONS;
+        private Duration pingInterval = ServerConfig.DEFAULT_PING_INTERVAL;
+        private int pingMax = ServerConfig.DEFAULT_PING_MAX_OUT;
+        private Duration writeDeadline = ServerConfig.DEFAULT_WRITE_DEADLINE;
+
+        public Builder name(String name) {
+            this.name = name;
+            return this;
+        }
+
+        public Builder port(int port) {
+            this.port = port;
+            return this;
+        }
+
+        public Builder maxPayload(ByteSize v) {
+            this.maxPayload = v;
+            return this;
+        }
+
+        public Builder maxControlLine(ByteSize v) {
+            this.maxControlLine = v;
+            return this;
+        }
+
+        public Builder maxPending(ByteSize v) {
+            this.maxPending = v;
+            return this;
+        }
+
+        public Builder maxConnections(int v) {
+            this.maxConnections = v;
+            return this;
+        }
+
+        public Builder ping(Duration interval, int max) {
+            this.pingInterval = interval;
+            this.pingMax = max;
+            return this;
+        }
+
+        public Builder writeDeadline(Duration v) {
+            this.writeDeadline = v;
+            return this;
+        }
+
+        public ServerConfig build() {
+            JetStreamConfig js = new JetStreamConfig(false, JetStreamConfig.DEFAULT_STORE_DIR,
+                    ByteSize.ofGibibytes(1), ByteSize.ofGibibytes(10), true, Duration.ofMinutes(2), "",
+                    JetStreamConfig.DEFAULT_BLOCK_CACHE, JetStreamConfig.DEFAULT_WRITE_BUFFER);
+            return new ServerConfig(name, new HostPort("127.0.0.1", port), new HostPort("127.0.0.1", 0),
+                    maxPayload, maxControlLine, maxPending, maxConnections, pingInterval, pingMax, writeDeadline,
+                    false, false, true, Optional.empty(), Optional.empty(),
+                    ServerConfig.DEFAULT_LAME_DUCK_DURATION, ServerConfig.DEFAULT_LAME_DUCK_GRACE_PERIOD,
+                    Optional.empty(), js, Optional.empty());
+        }
+    }
+}
