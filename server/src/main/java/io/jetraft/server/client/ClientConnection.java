@@ -1,6 +1,7 @@
 package io.jetraft.server.client;
 
 import io.jetraft.config.ServerConfig;
+import io.jetraft.server.dispatch.Publisher;
 import io.jetraft.server.protocol.ClientProtocolHandler;
 import io.jetraft.server.protocol.ConnectOptions;
 import io.jetraft.server.protocol.InboundMessage;
@@ -30,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * operations arrive from the {@link io.jetraft.server.protocol.ClientProtocolDecoder} on the connection's event loop;
  * messages for its subscriptions arrive from any thread through {@link #deliver}.
  */
-public final class ClientConnection extends ChannelInboundHandlerAdapter implements ClientProtocolHandler, Subscriber {
+public final class ClientConnection extends ChannelInboundHandlerAdapter
+        implements ClientProtocolHandler, Subscriber, Publisher {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClientConnection.class);
 
@@ -40,6 +42,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     private static final byte[] PING = "PING\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] PONG = "PONG\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] OK = "+OK\r\n".getBytes(StandardCharsets.US_ASCII);
+    /** The longest a publisher's input is paused for one congested receiver. */
+    private static final long STALL_MAX_MILLIS = 25;
     /** The bytes around a message besides subject, sid, reply and data: op, spaces, two sizes, two CRLFs. */
     private static final int MESSAGE_FRAMING = 5 + 3 + 10 + 1 + 10 + 4;
 
@@ -65,6 +69,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     private boolean firstPongSent;
     private ScheduledFuture<?> pingTimer;
     private ScheduledFuture<?> writeDeadlineTimer;
+    private ScheduledFuture<?> stallTimer;
+    private boolean readingPaused;
 
     // guarded by the outbound monitor
     private long outMsgs;
@@ -369,7 +375,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
                 b.writeBytes(CRLF);
                 outMsgs++;
                 outBytes += dataSize;
-                flush = outbound.commitLocked(b.writerIndex() - before);
+                flush = outbound.commitLocked(b.writerIndex() - before, config().maxPending().bytes() / 2);
             }
         }
         if (slow) {
@@ -382,6 +388,45 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             outbound.scheduleFlush();
         }
         return true;
+    }
+
+    @Override
+    public boolean isCongested() {
+        return outbound.isCongested();
+    }
+
+    @Override
+    public void whenDrained(Runnable action) {
+        outbound.whenDrained(action);
+    }
+
+    /**
+     * Stops reading this client's input until the congested receiver drains, for at most {@link #STALL_MAX_MILLIS}
+     * (a receiver that never drains is cut off by max_pending or the write deadline, not by stalling forever).
+     */
+    @Override
+    public void stallUntilDrained(Subscriber congested) {
+        if (readingPaused || closed || congested == this) {
+            return;
+        }
+        readingPaused = true;
+        channel.config().setAutoRead(false);
+        stallTimer = channel.eventLoop().schedule(this::resumeReading, STALL_MAX_MILLIS, TimeUnit.MILLISECONDS);
+        congested.whenDrained(() -> channel.eventLoop().execute(this::resumeReading));
+    }
+
+    private void resumeReading() {
+        if (!readingPaused) {
+            return;
+        }
+        readingPaused = false;
+        if (stallTimer != null) {
+            stallTimer.cancel(false);
+            stallTimer = null;
+        }
+        if (!closed) {
+            channel.config().setAutoRead(true);
+        }
     }
 
     @Override
@@ -471,7 +516,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
                 return;
             }
             outbound.bufferLocked(bytes.length).writeBytes(bytes);
-            flush = outbound.commitLocked(bytes.length);
+            flush = outbound.commitLocked(bytes.length, config().maxPending().bytes() / 2);
         }
         if (flush) {
             outbound.scheduleFlush();

@@ -20,6 +20,9 @@ final class Outbound {
     private long queued;
     private boolean flushScheduled;
     private boolean discarded;
+    private volatile boolean congested;
+    private long congestedAbove;
+    private java.util.List<Runnable> drainWaiters;
 
     Outbound(Channel channel) {
         this.channel = channel;
@@ -45,12 +48,17 @@ final class Outbound {
     }
 
     /**
-     * Records {@code bytes} appended; call holding this object's monitor.
+     * Records {@code bytes} appended; call holding this object's monitor. Over {@code congestedAbove} queued bytes
+     * the queue counts as congested until it drains to half of that.
      *
      * @return true when the caller must {@link #scheduleFlush()} (after releasing the monitor)
      */
-    boolean commitLocked(int bytes) {
+    boolean commitLocked(int bytes, long congestedAbove) {
         queued += bytes;
+        if (queued > congestedAbove && !congested) {
+            this.congestedAbove = congestedAbove;
+            congested = true;
+        }
         if (flushScheduled) {
             return false;
         }
@@ -81,8 +89,37 @@ final class Outbound {
         channel.writeAndFlush(out).addListener(f -> written(n));
     }
 
-    private synchronized void written(int n) {
-        queued -= n;
+    private void written(int n) {
+        java.util.List<Runnable> ready = null;
+        synchronized (this) {
+            queued -= n;
+            if (congested && queued <= congestedAbove / 2) {
+                congested = false;
+                ready = drainWaiters;
+                drainWaiters = null;
+            }
+        }
+        if (ready != null) {
+            ready.forEach(Runnable::run);
+        }
+    }
+
+    boolean isCongested() {
+        return congested;
+    }
+
+    /** Runs the action once the queue is no longer congested (at once if it is not). */
+    void whenDrained(Runnable action) {
+        synchronized (this) {
+            if (congested && !discarded) {
+                if (drainWaiters == null) {
+                    drainWaiters = new java.util.ArrayList<>(2);
+                }
+                drainWaiters.add(action);
+                return;
+            }
+        }
+        action.run();
     }
 
     /** Writes what is queued, then closes the channel (for a final -ERR). Runs on the event loop. */
@@ -106,13 +143,20 @@ final class Outbound {
     /** Drops whatever is queued (slow consumer, closed channel); later appends are refused. */
     void discard() {
         ByteBuf out;
+        java.util.List<Runnable> waiting;
         synchronized (this) {
             out = buffer;
             buffer = null;
             discarded = true;
+            congested = false;
+            waiting = drainWaiters;
+            drainWaiters = null;
         }
         if (out != null) {
             out.release();
+        }
+        if (waiting != null) {
+            waiting.forEach(Runnable::run);
         }
     }
 }

@@ -23,11 +23,11 @@ public final class Dispatcher {
     /**
      * Delivers the message.
      *
-     * @param publisher who sent it (null for internal publishers)
+     * @param publisher who sent it (null for internal publishers); its own subscriptions are skipped unless echo
      * @param echo whether the publisher's own subscriptions may receive it
      * @return the number of subscriptions that took it
      */
-    public int dispatch(InboundMessage message, Subscriber publisher, boolean echo) {
+    public int dispatch(InboundMessage message, Publisher publisher, boolean echo) {
         MatchResult match = index.match(message.subject());
         if (match.isEmpty()) {
             return 0;
@@ -37,7 +37,7 @@ public final class Dispatcher {
             if (!echo && sub.subscriber() == publisher) {
                 continue;
             }
-            if (deliver(sub, message)) {
+            if (deliver(sub, message, publisher)) {
                 delivered++;
             }
         }
@@ -49,7 +49,7 @@ public final class Dispatcher {
         return delivered;
     }
 
-    private boolean deliverToOne(Subscription[] group, InboundMessage message, Subscriber publisher, boolean echo) {
+    private boolean deliverToOne(Subscription[] group, InboundMessage message, Publisher publisher, boolean echo) {
         int n = group.length;
         int start = n == 1 ? 0 : ThreadLocalRandom.current().nextInt(n);
         for (int i = 0; i < n; i++) {
@@ -57,19 +57,23 @@ public final class Dispatcher {
             if (!echo && sub.subscriber() == publisher) {
                 continue;
             }
-            if (sub.subscriber().isOpen() && deliver(sub, message)) {
+            if (sub.subscriber().isOpen() && deliver(sub, message, publisher)) {
                 return true;
             }
         }
         return false;
     }
 
-    private boolean deliver(Subscription sub, InboundMessage message) {
+    private boolean deliver(Subscription sub, InboundMessage message, Publisher publisher) {
         Subscription.Claim claim = sub.claimDelivery();
         if (claim == Subscription.Claim.EXHAUSTED) {
             return false;
         }
-        boolean taken = sub.subscriber().deliver(sub, message);
+        Subscriber receiver = sub.subscriber();
+        boolean taken = receiver.deliver(sub, message);
+        if (taken && publisher != null && receiver.isCongested()) {
+            publisher.stallUntilDrained(receiver);
+        }
         if (claim == Subscription.Claim.DELIVER_LAST) {
             sub.subscriber().limitReached(sub);
         }

@@ -11,6 +11,9 @@ import java.util.List;
  * connection's bytes and calls its {@link ClientProtocolHandler} for each operation, in order. Partial input waits
  * for more bytes; a control line or payload over its limit, an unknown operation or malformed arguments end the
  * connection exactly as nats-server ends it. Runs on the connection's event loop and never blocks.
+ *
+ * <p>Each control line is copied once into a reused array and parsed there (cheaper than byte-wise buffer access);
+ * payloads are not copied: the handler reads them from the input buffer during its call.
  */
 public final class ClientProtocolDecoder extends ByteToMessageDecoder {
 
@@ -22,8 +25,8 @@ public final class ClientProtocolDecoder extends ByteToMessageDecoder {
     private final InboundMessage message = new InboundMessage();
     private final int[] argStart = new int[MAX_ARGS];
     private final int[] argEnd = new int[MAX_ARGS];
-    private byte[] scratch = new byte[256];
-
+    private byte[] line = new byte[512];
+    private int lineLength;
     private boolean failed;
 
     public ClientProtocolDecoder(ClientProtocolHandler handler) {
@@ -36,6 +39,16 @@ public final class ClientProtocolDecoder extends ByteToMessageDecoder {
         super.channelRead(ctx, msg);
     }
 
+    /**
+     * Unlike ByteToMessageDecoder's own, requests no further read when auto-read is off: reading is switched off on
+     * purpose while a receiver of this client's messages is congested (back-pressure), and must stay off.
+     */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        discardSomeReadBytes();
+        ctx.fireChannelReadComplete();
+    }
+
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         while (in.isReadable() && !failed) {
@@ -43,22 +56,23 @@ public final class ClientProtocolDecoder extends ByteToMessageDecoder {
             int end = in.writerIndex();
             int lf = in.indexOf(start, end, (byte) '\n');
             if (lf < 0) {
-                if (end - start > lineLimit(in, start, end)) {
+                if (end - start > partialLineLimit(in, start, end)) {
                     fail(ProtocolErrors.MAX_CONTROL_LINE, "maximum control line exceeded: max_control_line "
                             + handler.maxControlLine() + ", received " + (end - start) + " bytes without a line end");
                 }
-                return;
+                break;
             }
             int lineEnd = lf;
             if (lineEnd > start && in.getByte(lineEnd - 1) == '\r') {
                 lineEnd--;
             }
+            copyLine(in, start, lineEnd);
             in.readerIndex(lf + 1);
-            if (!processLine(in, start, lineEnd)) {
+            if (!processLine(in, start)) {
                 // a message whose payload has not fully arrived: its control line is read again with more bytes,
                 // because between reads the decoder may compact or grow the buffer and move what it pointed at
                 in.readerIndex(start);
-                return;
+                break;
             }
         }
         if (failed) {
@@ -66,130 +80,139 @@ public final class ClientProtocolDecoder extends ByteToMessageDecoder {
         }
     }
 
+    private void copyLine(ByteBuf in, int start, int end) {
+        int len = end - start;
+        if (line.length < len) {
+            line = new byte[Math.max(len, line.length * 2)];
+        }
+        in.getBytes(start, line, 0, len);
+        lineLength = len;
+    }
+
     /** CONNECT lines may carry long JSON (tokens, JWTs): they may be as long as a payload. */
-    private int lineLimit(ByteBuf in, int start, int end) {
+    private int partialLineLimit(ByteBuf in, int start, int end) {
         int limit = handler.maxControlLine();
-        if (end - start >= 7 && opIs(in, start, end, "CONNECT") >= 0) {
-            return Math.max(limit, handler.maxPayload());
+        if (end - start >= 8) {
+            copyLine(in, start, start + 8);
+            if (opWithArgs("CONNECT") > 0) {
+                return Math.max(limit, handler.maxPayload());
+            }
         }
         return limit;
     }
 
-    /** Handles one control line; false when it starts a message whose payload is not complete yet. */
-    private boolean processLine(ByteBuf in, int start, int end) {
-        if (start == end) {
+    /**
+     * Handles the control line in {@code line}; {@code lineIndex} is where it starts in {@code in}. Returns false
+     * when it starts a message whose payload is not complete yet.
+     */
+    private boolean processLine(ByteBuf in, int lineIndex) {
+        if (lineLength == 0) {
             fail(ProtocolErrors.UNKNOWN_OPERATION, "empty protocol line");
             return true;
         }
-        int argsFrom;
-        switch (in.getByte(start) | 0x20) {
+        int args;
+        switch (line[0] | 0x20) {
             case 'p' -> {
-                if ((argsFrom = opIs(in, start, end, "PUB")) >= 0) {
-                    checkLineLength(start, end);
-                    if (!failed) {
-                        return parsePub(in, argsFrom, end);
-                    }
-                } else if (opIsExactly(in, start, end, "PING")) {
+                if ((args = opWithArgs("PUB")) > 0) {
+                    return checkLineLength() && parsePub(in, lineIndex, args);
+                } else if (opAlone("PING")) {
                     handler.onPing();
-                } else if (opIsExactly(in, start, end, "PONG")) {
+                } else if (opAlone("PONG")) {
                     handler.onPong();
                 } else {
-                    unknownOperation(in, start, end);
+                    unknownOperation();
                 }
             }
             case 'h' -> {
-                if ((argsFrom = opIs(in, start, end, "HPUB")) >= 0) {
-                    checkLineLength(start, end);
-                    if (!failed) {
-                        return parseHpub(in, argsFrom, end);
-                    }
-                } else {
-                    unknownOperation(in, start, end);
+                if ((args = opWithArgs("HPUB")) > 0) {
+                    return checkLineLength() && parseHpub(in, lineIndex, args);
                 }
+                unknownOperation();
             }
             case 's' -> {
-                if ((argsFrom = opIs(in, start, end, "SUB")) >= 0) {
-                    checkLineLength(start, end);
-                    if (!failed) {
-                        parseSub(in, argsFrom, end);
+                if ((args = opWithArgs("SUB")) > 0) {
+                    if (checkLineLength()) {
+                        parseSub(args);
                     }
                 } else {
-                    unknownOperation(in, start, end);
+                    unknownOperation();
                 }
             }
             case 'u' -> {
-                if ((argsFrom = opIs(in, start, end, "UNSUB")) >= 0) {
-                    checkLineLength(start, end);
-                    if (!failed) {
-                        parseUnsub(in, argsFrom, end);
+                if ((args = opWithArgs("UNSUB")) > 0) {
+                    if (checkLineLength()) {
+                        parseUnsub(args);
                     }
                 } else {
-                    unknownOperation(in, start, end);
+                    unknownOperation();
                 }
             }
             case 'c' -> {
-                if ((argsFrom = opIs(in, start, end, "CONNECT")) >= 0) {
-                    handler.onConnect(in.toString(argsFrom, end - argsFrom, StandardCharsets.UTF_8).trim());
-                } else if (end - start == 7 && opIsExactly(in, start, end, "CONNECT")) {
+                if ((args = opWithArgs("CONNECT")) > 0) {
+                    handler.onConnect(new String(line, args, lineLength - args, StandardCharsets.UTF_8).trim());
+                } else if (lineLength == 7 && opAlone("CONNECT")) {
                     handler.onConnect("");
                 } else {
-                    unknownOperation(in, start, end);
+                    unknownOperation();
                 }
             }
             case 'i' -> {
                 // clients may echo INFO; nats-server accepts and ignores it
-                if (opIs(in, start, end, "INFO") < 0) {
-                    unknownOperation(in, start, end);
+                if (opWithArgs("INFO") < 0) {
+                    unknownOperation();
                 }
             }
-            default -> unknownOperation(in, start, end);
+            default -> unknownOperation();
         }
         return true;
     }
 
-    private void checkLineLength(int start, int end) {
-        if (end - start > handler.maxControlLine()) {
+    /** False (and the connection failed) when the line is over max_control_line. */
+    private boolean checkLineLength() {
+        if (lineLength > handler.maxControlLine()) {
             fail(ProtocolErrors.MAX_CONTROL_LINE, "maximum control line exceeded: max_control_line "
-                    + handler.maxControlLine() + ", line of " + (end - start) + " bytes");
+                    + handler.maxControlLine() + ", line of " + lineLength + " bytes");
+            return false;
         }
+        return true;
     }
 
-    private boolean parsePub(ByteBuf in, int from, int to) {
-        int n = splitArgs(in, from, to);
+    private boolean parsePub(ByteBuf in, int lineIndex, int from) {
+        int n = splitArgs(from);
         if (n != 2 && n != 3) {
-            parseError("processPub Parse Error", in, from, to);
+            parseError("processPub Parse Error", from);
             return true;
         }
-        int size = parseSize(in, argStart[n - 1], argEnd[n - 1]);
+        int size = parseSize(argStart[n - 1], argEnd[n - 1]);
         if (size < 0) {
-            parseError("processPub Bad or Missing Size", in, from, to);
+            parseError("processPub Bad or Missing Size", from);
             return true;
         }
         if (size > handler.maxPayload()) {
             fail(ProtocolErrors.MAX_PAYLOAD, "maximum payload exceeded: " + size + " vs " + handler.maxPayload());
             return true;
         }
-        return readMessage(in, n == 3, 0, size);
+        return readMessage(in, lineIndex, n == 3, 0, size);
     }
 
-    private boolean parseHpub(ByteBuf in, int from, int to) {
+    private boolean parseHpub(ByteBuf in, int lineIndex, int from) {
         if (!handler.headersEnabled()) {
-            parseError("message headers not supported", in, from, to);
+            parseError("message headers not supported", from);
             return true;
         }
-        int n = splitArgs(in, from, to);
+        int n = splitArgs(from);
         if (n != 3 && n != 4) {
-            parseError("processHeaderPub Parse Error", in, from, to);
+            parseError("processHeaderPub Parse Error", from);
             return true;
         }
-        int headerSize = parseSize(in, argStart[n - 2], argEnd[n - 2]);
-        int totalSize = parseSize(in, argStart[n - 1], argEnd[n - 1]);
+        int headerSize = parseSize(argStart[n - 2], argEnd[n - 2]);
+        int totalSize = parseSize(argStart[n - 1], argEnd[n - 1]);
         if (headerSize < 0 || totalSize < 0) {
-            parseError("processHeaderPub Bad or Missing Size", in, from, to);
+            parseError("processHeaderPub Bad or Missing Size", from);
             return true;
         }
         if (headerSize > totalSize) {
-            parseError("processHeaderPub Header Size larger then TotalSize", in, from, to);
+            parseError("processHeaderPub Header Size larger then TotalSize", from);
             return true;
         }
         if (totalSize > handler.maxPayload()) {
@@ -197,14 +220,14 @@ public final class ClientProtocolDecoder extends ByteToMessageDecoder {
                     + handler.maxPayload());
             return true;
         }
-        return readMessage(in, n == 4, headerSize, totalSize);
+        return readMessage(in, lineIndex, n == 4, headerSize, totalSize);
     }
 
     /**
      * Hands a message to the handler when its payload and closing CRLF are in (the reader index stands right after
      * the control line); false while bytes are missing.
      */
-    private boolean readMessage(ByteBuf in, boolean withReply, int headerSize, int totalSize) {
+    private boolean readMessage(ByteBuf in, int lineIndex, boolean withReply, int headerSize, int totalSize) {
         int dataIndex = in.readerIndex();
         if (in.writerIndex() - dataIndex < totalSize + 2) {
             return false;
@@ -213,10 +236,10 @@ public final class ClientProtocolDecoder extends ByteToMessageDecoder {
             fail(ProtocolErrors.UNKNOWN_OPERATION, "payload of " + totalSize + " bytes not followed by CRLF");
             return true;
         }
-        String subject = string(in, argStart[0], argEnd[0]);
-        int replyIndex = withReply ? argStart[1] : -1;
+        String subject = new String(line, argStart[0], argEnd[0] - argStart[0], StandardCharsets.UTF_8);
+        int replyIndex = withReply ? lineIndex + argStart[1] : -1;
         int replyLength = withReply ? argEnd[1] - argStart[1] : 0;
-        message.setControl(in, argStart[0], argEnd[0] - argStart[0], subject, replyIndex, replyLength,
+        message.setControl(in, lineIndex + argStart[0], argEnd[0] - argStart[0], subject, replyIndex, replyLength,
                 headerSize, totalSize);
         message.setData(in, dataIndex);
         handler.onPublish(message);
@@ -224,34 +247,39 @@ public final class ClientProtocolDecoder extends ByteToMessageDecoder {
         return true;
     }
 
-    private void parseSub(ByteBuf in, int from, int to) {
-        int n = splitArgs(in, from, to);
+    private void parseSub(int from) {
+        int n = splitArgs(from);
         if (n != 2 && n != 3) {
-            parseError("processSub Parse Error", in, from, to);
+            parseError("processSub Parse Error", from);
             return;
         }
-        String subject = string(in, argStart[0], argEnd[0]);
-        String queue = n == 3 ? string(in, argStart[1], argEnd[1]) : null;
-        String sid = string(in, argStart[n - 1], argEnd[n - 1]);
-        handler.onSubscribe(subject, queue, sid);
+        String subject = arg(0);
+        String queue = n == 3 ? arg(1) : null;
+        handler.onSubscribe(subject, queue, arg(n - 1));
     }
 
-    private void parseUnsub(ByteBuf in, int from, int to) {
-        int n = splitArgs(in, from, to);
+    private void parseUnsub(int from) {
+        int n = splitArgs(from);
         if (n != 1 && n != 2) {
-            parseError("processUnsub Parse Error", in, from, to);
+            parseError("processUnsub Parse Error", from);
             return;
         }
-        long max = n == 2 ? parseSize(in, argStart[1], argEnd[1]) : -1;
-        handler.onUnsubscribe(string(in, argStart[0], argEnd[0]), max);
+        long max = n == 2 ? parseSize(argStart[1], argEnd[1]) : -1;
+        handler.onUnsubscribe(arg(0), max);
     }
 
-    /** Splits arguments on spaces and tabs into argStart/argEnd; returns their count (MAX_ARGS + 1 if more). */
-    private int splitArgs(ByteBuf in, int from, int to) {
+    private String arg(int i) {
+        return new String(line, argStart[i], argEnd[i] - argStart[i], StandardCharsets.UTF_8);
+    }
+
+    /** Splits the arguments of {@code line} from {@code from} on spaces and tabs; returns their count. */
+    private int splitArgs(int from) {
+        byte[] l = line;
+        int to = lineLength;
         int n = 0;
         int i = from;
         while (i < to) {
-            byte b = in.getByte(i);
+            byte b = l[i];
             if (b == ' ' || b == '\t') {
                 i++;
                 continue;
@@ -260,11 +288,7 @@ public final class ClientProtocolDecoder extends ByteToMessageDecoder {
                 return MAX_ARGS + 1;
             }
             argStart[n] = i;
-            while (i < to) {
-                b = in.getByte(i);
-                if (b == ' ' || b == '\t') {
-                    break;
-                }
+            while (i < to && l[i] != ' ' && l[i] != '\t') {
                 i++;
             }
             argEnd[n++] = i;
@@ -273,14 +297,14 @@ public final class ClientProtocolDecoder extends ByteToMessageDecoder {
     }
 
     /** A non-negative decimal size, or -1 when empty, too long or not all digits (as nats-server's parseSize). */
-    private static int parseSize(ByteBuf in, int from, int to) {
+    private int parseSize(int from, int to) {
         int len = to - from;
         if (len == 0 || len > MAX_SIZE_DIGITS) {
             return -1;
         }
         int n = 0;
         for (int i = from; i < to; i++) {
-            int d = in.getByte(i) - '0';
+            int d = line[i] - '0';
             if (d < 0 || d > 9) {
                 return -1;
             }
@@ -290,58 +314,42 @@ public final class ClientProtocolDecoder extends ByteToMessageDecoder {
     }
 
     /**
-     * Returns the index after the operation name and its separator when the line starts with {@code op} (any case)
-     * followed by a space or tab; -1 otherwise.
+     * When the line starts with {@code op} (any case) followed by a space or tab, returns the index after that
+     * separator; -1 otherwise.
      */
-    private static int opIs(ByteBuf in, int start, int end, String op) {
+    private int opWithArgs(String op) {
         int n = op.length();
-        if (end - start <= n) {
+        if (lineLength <= n || !namePrefix(op)) {
             return -1;
         }
-        for (int i = 0; i < n; i++) {
-            if ((in.getByte(start + i) & 0xDF) != op.charAt(i)) {
-                return -1;
-            }
-        }
-        byte sep = in.getByte(start + n);
-        return sep == ' ' || sep == '\t' ? start + n + 1 : -1;
+        byte sep = line[n];
+        return sep == ' ' || sep == '\t' ? n + 1 : -1;
     }
 
     /** The line is {@code op} alone, or followed by a space or tab and anything (nats-server ignores the rest). */
-    private static boolean opIsExactly(ByteBuf in, int start, int end, String op) {
+    private boolean opAlone(String op) {
         int n = op.length();
-        if (end - start < n) {
+        if (lineLength < n || !namePrefix(op)) {
             return false;
         }
-        if (end - start > n) {
-            byte sep = in.getByte(start + n);
-            if (sep != ' ' && sep != '\t') {
-                return false;
-            }
-        }
-        for (int i = 0; i < n; i++) {
-            if ((in.getByte(start + i) & 0xDF) != op.charAt(i)) {
+        return lineLength == n || line[n] == ' ' || line[n] == '\t';
+    }
+
+    private boolean namePrefix(String op) {
+        for (int i = 0; i < op.length(); i++) {
+            if ((line[i] & 0xDF) != op.charAt(i)) {
                 return false;
             }
         }
         return true;
     }
 
-    private String string(ByteBuf in, int from, int to) {
-        int len = to - from;
-        if (scratch.length < len) {
-            scratch = new byte[Math.max(len, scratch.length * 2)];
-        }
-        in.getBytes(from, scratch, 0, len);
-        return new String(scratch, 0, len, StandardCharsets.UTF_8);
+    private void unknownOperation() {
+        fail(ProtocolErrors.UNKNOWN_OPERATION, "Client parser ERROR, proto='" + snippet(0) + "'");
     }
 
-    private void unknownOperation(ByteBuf in, int start, int end) {
-        fail(ProtocolErrors.UNKNOWN_OPERATION, "Client parser ERROR, proto='" + snippet(in, start, end) + "'");
-    }
-
-    private void parseError(String what, ByteBuf in, int from, int to) {
-        fail(null, what + ": \"" + snippet(in, from, to) + "\"");
+    private void parseError(String what, int from) {
+        fail(null, what + ": \"" + snippet(from) + "\"");
     }
 
     private void fail(String clientError, String logDetail) {
@@ -349,8 +357,8 @@ public final class ClientProtocolDecoder extends ByteToMessageDecoder {
         handler.onProtocolViolation(clientError, logDetail);
     }
 
-    private static String snippet(ByteBuf in, int from, int to) {
-        int len = Math.min(to - from, 64);
-        return in.toString(from, len, StandardCharsets.UTF_8);
+    private String snippet(int from) {
+        int len = Math.max(0, Math.min(lineLength - from, 64));
+        return new String(line, from, len, StandardCharsets.UTF_8);
     }
 }
