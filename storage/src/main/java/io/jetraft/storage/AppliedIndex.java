@@ -1,0 +1,31 @@
+package io.jetraft.storage;
+
+/**
+ * The Raft (term, index) of the last log entry whose effects a stream's data includes. Every mutation records one in
+ * the same RocksDB write as its data, so after a crash the data is exactly as of the recorded index.
+ */
+public record AppliedIndex(long term, long index) {
+
+    /** Nothing applied yet: a new stream. */
+    public static final AppliedIndex NONE = new AppliedIndex(0, 0);
+
+    public AppliedIndex {
+        if (term < 0 || index < 0) {
+            throw new IllegalArgumentException("term and index cannot be negative: " + term + ":" + index);
+        }
+    }
+
+    public static AppliedIndex of(long term, long index) {
+        return new AppliedIndex(term, index);
+    }
+
+    /** True when this entry was already applied, given what the store recorded. */
+    boolean isCoveredBy(AppliedIndex recorded) {
+        return index <= recorded.index;
+    }
+
+    @Override
+    public String toString() {
+        return "(t:" + term + ", i:" + index + ")";
+    }
+}
