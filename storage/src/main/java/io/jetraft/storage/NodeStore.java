@@ -15,6 +15,9 @@ import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.Snapshot;
+import org.rocksdb.StatsLevel;
+import org.rocksdb.Statistics;
+import org.rocksdb.TickerType;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteBatchWithIndex;
 import org.rocksdb.WriteBufferManager;
@@ -73,13 +76,14 @@ public final class NodeStore implements AutoCloseable {
     private final WriteOptions syncWriteOptions;
     private final ReadOptions readOptions;
     private final LRUCache cache;
+    private final Statistics statistics;
     private final Map<String, Long> catalog = new TreeMap<>();
     private final Map<String, StreamStore> handles = new HashMap<>();
     private volatile boolean closed;
 
     private NodeStore(StoreOptions options, NativeResources natives, RocksDB db, List<ColumnFamilyHandle> cfs,
                       WriteOptions writeOptions, WriteOptions syncWriteOptions, ReadOptions readOptions,
-                      LRUCache cache) {
+                      LRUCache cache, Statistics statistics) {
         this.options = options;
         this.natives = natives;
         this.db = db;
@@ -90,6 +94,7 @@ public final class NodeStore implements AutoCloseable {
         this.syncWriteOptions = syncWriteOptions;
         this.readOptions = readOptions;
         this.cache = cache;
+        this.statistics = statistics;
     }
 
     /**
@@ -126,7 +131,10 @@ public final class NodeStore implements AutoCloseable {
                     .setCompressionType(CompressionType.LZ4_COMPRESSION)
                     .setBottommostCompressionType(CompressionType.ZSTD_COMPRESSION)
                     .setLevelCompactionDynamicLevelBytes(true));
+            Statistics statistics = natives.own("statistics", new Statistics());
+            statistics.setStatsLevel(StatsLevel.EXCEPT_DETAILED_TIMERS);
             DBOptions dbOptions = natives.own("db options", new DBOptions()
+                    .setStatistics(statistics)
                     .setCreateIfMissing(true)
                     .setCreateMissingColumnFamilies(true)
                     .setWriteBufferManager(wbm)
@@ -158,7 +166,8 @@ public final class NodeStore implements AutoCloseable {
             for (int i = 0; i < cfs.size(); i++) {
                 natives.own("column family " + COLUMN_FAMILIES.get(i), cfs.get(i));
             }
-            NodeStore store = new NodeStore(options, natives, db, cfs, writeOptions, syncWrites, readOptions, cache);
+            NodeStore store = new NodeStore(options, natives, db, cfs, writeOptions, syncWrites, readOptions, cache,
+                    statistics);
             store.checkFormat(dir);
             store.loadCatalog();
             store.dropAbandonedRestores(dir);
@@ -536,6 +545,12 @@ public final class NodeStore implements AutoCloseable {
         } catch (RocksDBException e) {
             throw new StoreException("reading memory usage failed: " + e.getMessage(), e);
         }
+    }
+
+    /** How many times RocksDB fsynced its WAL since this store was opened. */
+    public long walSyncs() {
+        ensureOpen();
+        return statistics.getTickerCount(TickerType.WAL_FILE_SYNCED);
     }
 
     /** Bytes of live SST files of all column families (tests: space is reclaimed after a delete). */
