@@ -67,10 +67,12 @@ public final class StreamStore {
 
     /** The Raft index whose effects this stream's data includes (what a state machine reports after a restart). */
     public AppliedIndex appliedIndex() {
+        ensureLive();
         return applied;
     }
 
     public StreamState state() {
+        ensureLive();
         return counters.toState(consumerCount);
     }
 
