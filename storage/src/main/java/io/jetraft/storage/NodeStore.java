@@ -115,7 +115,10 @@ public final class NodeStore implements AutoCloseable {
             long cacheBytes = options.blockCacheSize().bytes();
             long wbBytes = options.writeBufferSize().bytes();
             LRUCache cache = natives.own("block cache", new LRUCache(cacheBytes));
-            WriteBufferManager wbm = natives.own("write buffer manager", new WriteBufferManager(wbBytes, cache));
+            // memtables are charged to the block cache, and writes stall briefly (until a flush) rather than let all
+            // memtables together grow past the budget
+            WriteBufferManager wbm = natives.own("write buffer manager",
+                    new WriteBufferManager(wbBytes, cache, true));
             BloomFilter bloom = natives.own("bloom filter", new BloomFilter(10));
             BlockBasedTableConfig table = new BlockBasedTableConfig()
                     .setBlockCache(cache)
