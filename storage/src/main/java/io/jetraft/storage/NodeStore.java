@@ -32,7 +32,6 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -689,13 +688,5 @@ public final class NodeStore implements AutoCloseable {
         } catch (IOException e) {
             LOG.debug("could not clean {}: {}", dir, e.getMessage());
         }
-    }
-
-    static Set<String> columnFamilyNames() {
-        return Set.copyOf(COLUMN_FAMILIES);
-    }
-
-    static boolean sameBytes(byte[] a, byte[] b) {
-        return Arrays.equals(a, b);
     }
 }

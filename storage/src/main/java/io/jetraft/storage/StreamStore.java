@@ -4,7 +4,6 @@ import io.jetraft.storage.ConsumerState.Pending;
 import io.jetraft.storage.ConsumerState.SequencePair;
 import io.jetraft.storage.StreamLimits.Discard;
 import io.jetraft.storage.StreamLimits.Retention;
-import org.rocksdb.ColumnFamilyHandle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -97,7 +96,7 @@ public final class StreamStore {
             }
         }
         long best = 0;
-        for (String subject : matchingSubjects(s, f)) {
+        for (String subject : matchingSubjects(f)) {
             best = Math.max(best, lastSeqOfSubject(null, s, subject));
         }
         return best == 0 ? Optional.empty() : message(best);
@@ -125,7 +124,7 @@ public final class StreamStore {
             }
         }
         long best = 0;
-        for (String subject : matchingSubjects(s, f)) {
+        for (String subject : matchingSubjects(f)) {
             long seq = nextSeqOfSubject(s, subject, start);
             if (seq != 0 && (best == 0 || seq < best)) {
                 best = seq;
@@ -1048,7 +1047,7 @@ public final class StreamStore {
         return seqs;
     }
 
-    private List<String> matchingSubjects(long s, SubjectFilter f) {
+    private List<String> matchingSubjects(SubjectFilter f) {
         if (f.isLiteral()) {
             return List.of(f.text());
         }
@@ -1218,10 +1217,6 @@ public final class StreamStore {
         if (why != null) {
             throw new IllegalStateException(why);
         }
-    }
-
-    ColumnFamilyHandle metaCf() {
-        return node.meta();
     }
 
     static boolean isValidPublishSubject(String subject) {

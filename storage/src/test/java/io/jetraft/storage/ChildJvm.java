@@ -57,14 +57,18 @@ final class ChildJvm implements AutoCloseable {
         return process;
     }
 
-    /** kill -9. */
-    void kill() throws InterruptedException {
+    /** kill -9, and wait until it is gone. */
+    void kill() {
         process.destroyForcibly();
-        process.waitFor();
+        try {
+            process.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         if (process.isAlive()) {
             kill();
         }
