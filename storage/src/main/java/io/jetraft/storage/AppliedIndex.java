@@ -6,12 +6,16 @@ package io.jetraft.storage;
  */
 public record AppliedIndex(long term, long index) {
 
-    /** Nothing applied yet: a new stream. */
-    public static final AppliedIndex NONE = new AppliedIndex(0, 0);
+    /**
+     * Nothing applied yet: a new stream. Its index is -1 (Ratis's invalid log index), because Raft logs may start at
+     * index 0 and an entry with index 0 must still apply.
+     */
+    public static final AppliedIndex NONE = new AppliedIndex(0, -1);
 
     public AppliedIndex {
-        if (term < 0 || index < 0) {
-            throw new IllegalArgumentException("term and index cannot be negative: " + term + ":" + index);
+        if (term < 0 || index < -1) {
+            throw new IllegalArgumentException("term cannot be negative and index not below -1: " + term + ":"
+                    + index);
         }
     }
 

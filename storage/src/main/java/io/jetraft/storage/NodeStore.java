@@ -450,6 +450,15 @@ public final class NodeStore implements AutoCloseable {
     }
 
     /**
+     * Checks a snapshot file completely (checksum and structure) without changing anything, and says what it holds.
+     *
+     * @throws SnapshotRejectedException when it is corrupt, truncated or not a jetraft stream snapshot
+     */
+    public static SnapshotInfo verifySnapshot(Path file) {
+        return StreamSnapshots.inspect(file);
+    }
+
+    /**
      * Replaces (or creates) the stream {@code name} with the content of a snapshot file. The file is verified in full
      * (checksum, format, stream name) before anything changes; the data is ingested under a fresh stream id and
      * switched in by one atomic write, so a failure at any point leaves the old copy as it was.

@@ -169,6 +169,21 @@ final class StreamSnapshots {
         }
     }
 
+    static SnapshotInfo inspect(Path file) {
+        Header h = verify(file);
+        try (Reader r = new Reader(file)) {
+            r.header();
+            long records = 0;
+            while (r.next() != null) {
+                records++;
+            }
+            return new SnapshotInfo(h.stream(), h.applied(), records, Files.size(file),
+                    HexFormat.of().formatHex(readTrailer(file)), file);
+        } catch (IOException e) {
+            throw new SnapshotRejectedException("cannot read snapshot " + file + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Writes the snapshot's records as SST files with {@code sid} as their stream id, and ingests them. */
     static void ingest(NodeStore node, Path file, long sid) {
         Path dir = node.directory().resolve(NodeStore.RESTORE_DIR).resolve(Long.toString(sid));
@@ -253,8 +268,8 @@ final class StreamSnapshots {
                 String name = in.readUTF();
                 long term = in.readLong();
                 long index = in.readLong();
-                if (term < 0 || index < 0) {
-                    throw rejected("has a negative applied index");
+                if (term < 0 || index < -1) {
+                    throw rejected("has an invalid applied index");
                 }
                 return new Header(name, new AppliedIndex(term, index));
             } catch (IOException e) {

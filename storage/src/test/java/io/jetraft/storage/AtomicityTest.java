@@ -37,6 +37,17 @@ class AtomicityTest {
     }
 
     @Test
+    void aFirstEntryWithIndexZeroIsApplied() {
+        try (NodeStore node = TestStores.open(dir)) {
+            StreamStore s = TestStores.stream(node, "S", StreamLimits.unlimited());
+            assertThat(s.appliedIndex()).isEqualTo(AppliedIndex.NONE);
+            assertThat(s.append(AppliedIndex.of(0, 0), Append.of("a", null, bytes("x"), 1)).value().seq())
+                    .isEqualTo(1);
+            assertThat(s.appliedIndex()).isEqualTo(AppliedIndex.of(0, 0));
+        }
+    }
+
+    @Test
     void eachStreamRecordsItsOwnAppliedIndexIncludingRejectionsAndNoOps() {
         try (NodeStore node = TestStores.open(dir)) {
             StreamStore a = TestStores.stream(node, "A", StreamLimits.unlimited().withMaxMsgSize(1));

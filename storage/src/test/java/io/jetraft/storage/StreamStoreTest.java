@@ -95,6 +95,22 @@ class StreamStoreTest {
     }
 
     @Test
+    void expectedLastSequencesAreCheckedWithTheAppend() {
+        append(s, e, "a", "1", 1);
+        append(s, e, "b", "2", 2);
+
+        assertThat(s.append(e.next(), Append.of("a", null, bytes("3"), 3).withExpectedLastSequence(1)))
+                .isEqualTo(new Outcome.Rejected<>(new JsError(400, 10071, "wrong last sequence: 2")));
+        assertThat(s.append(e.next(), Append.of("a", null, bytes("3"), 3).withExpectedLastSubjectSequence(2)))
+                .isEqualTo(new Outcome.Rejected<>(new JsError(400, 10071, "wrong last sequence: 1")));
+        assertThat(s.append(e.next(), Append.of("a", null, bytes("3"), 3).withExpectedLastSequence(2)
+                .withExpectedLastSubjectSequence(1)).value().seq()).isEqualTo(3);
+        assertThat(s.append(e.next(), Append.of("new", null, bytes("4"), 4).withExpectedLastSubjectSequence(0))
+                .value().seq()).isEqualTo(4);
+        assertThat(s.state().messages()).isEqualTo(4);
+    }
+
+    @Test
     void deleteOneMessageLeavesAGapAndCountsIt() {
         for (int i = 1; i <= 5; i++) {
             append(s, e, "s." + i, "m" + i, i * 10);
