@@ -1204,12 +1204,22 @@ public final class StreamStore {
         }
     }
 
+    /** Waits for a mutation in flight, then refuses all further use. */
     void markDeleted() {
-        gone = "the stream '" + name + "' was deleted";
+        retire("the stream '" + name + "' was deleted");
     }
 
     void markClosed() {
-        gone = "the store holding stream '" + name + "' is closed";
+        retire("the store holding stream '" + name + "' is closed");
+    }
+
+    private void retire(String why) {
+        lock.lock();
+        try {
+            gone = why;
+        } finally {
+            lock.unlock();
+        }
     }
 
     private void ensureLive() {

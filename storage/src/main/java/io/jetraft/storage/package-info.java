@@ -33,7 +33,8 @@
  *   <li><b>Crash consistency.</b> The WAL is always on; after a crash the store is exactly as of some recorded
  *       applied index. {@code StoreOptions.syncWrites} fsyncs every write (single node, no Raft log).</li>
  *   <li><b>Threads.</b> Blocking (disk) calls: never on an event loop. One writer per stream (the Raft apply
- *       thread; mutations are serialised by a per-stream lock); reads from any thread.</li>
+ *       thread; mutations are serialised by a per-stream lock); reads from any thread. {@code NodeStore.close()}
+ *       waits for mutations in flight and then refuses further use; its owner stops the readers first.</li>
  *   <li><b>Memory.</b> One RocksDB, column families {@code msgs}, {@code index}, {@code meta}; one LRU block
  *       cache ({@code block_cache_size}) to which the write buffer manager ({@code write_buffer_size}) charges all
  *       memtables; streams cost keys, not memtables. See {@link io.jetraft.storage.Keys} for the key layout.</li>
