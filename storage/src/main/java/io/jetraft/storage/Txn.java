@@ -1,0 +1,91 @@
+package io.jetraft.storage;
+
+import org.rocksdb.AbstractWriteBatch;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteBatchWithIndex;
+
+/**
+ * One mutation in the making: the batch that will be written at once (data, counters and applied index) and the
+ * stream counters as they will be after it. An indexed transaction reads its own pending writes (RocksDB's
+ * WriteBatchWithIndex); a plain one can also hold range deletions (whole-stream purges), which the indexed batch
+ * cannot.
+ */
+final class Txn implements AutoCloseable {
+
+    private final NodeStore node;
+    private final WriteBatchWithIndex indexed;
+    private final AbstractWriteBatch batch;
+    final Counters c;
+    /** {@code c.first} is only a lower bound of the first sequence; resolve it before commit. */
+    boolean firstDirty;
+
+    Txn(NodeStore node, Counters working, boolean readsOwnWrites) {
+        this.node = node;
+        this.c = working;
+        if (readsOwnWrites) {
+            this.indexed = new WriteBatchWithIndex(true);
+            this.batch = indexed;
+        } else {
+            this.indexed = null;
+            this.batch = new WriteBatch();
+        }
+        NativeResources.opened();
+    }
+
+    byte[] get(ColumnFamilyHandle cf, byte[] key) {
+        try {
+            if (indexed == null) {
+                return node.db().get(cf, key);
+            }
+            return indexed.getFromBatchAndDB(node.db(), cf, node.readOptions(), key);
+        } catch (RocksDBException e) {
+            throw new StoreException("reading the store failed: " + e.getMessage(), e);
+        }
+    }
+
+    Scan scan(ColumnFamilyHandle cf, byte[] lower, byte[] upper) {
+        if (indexed == null) {
+            return Scan.of(node.db(), cf, lower, upper);
+        }
+        return Scan.withBatch(node.db(), indexed, cf, lower, upper);
+    }
+
+    void put(ColumnFamilyHandle cf, byte[] key, byte[] value) {
+        try {
+            batch.put(cf, key, value);
+        } catch (RocksDBException e) {
+            throw new StoreException("building a write batch failed: " + e.getMessage(), e);
+        }
+    }
+
+    void delete(ColumnFamilyHandle cf, byte[] key) {
+        try {
+            batch.delete(cf, key);
+        } catch (RocksDBException e) {
+            throw new StoreException("building a write batch failed: " + e.getMessage(), e);
+        }
+    }
+
+    void deleteRange(ColumnFamilyHandle cf, byte[] from, byte[] to) {
+        if (indexed != null) {
+            throw new IllegalStateException("range deletes need a plain batch");
+        }
+        try {
+            batch.deleteRange(cf, from, to);
+        } catch (RocksDBException e) {
+            throw new StoreException("building a write batch failed: " + e.getMessage(), e);
+        }
+    }
+
+    void commit() {
+        node.write(batch);
+    }
+
+    @Override
+    public void close() {
+        batch.close();
+        NativeResources.closed();
+    }
+}
