@@ -2,6 +2,7 @@ package io.jetraft.server.client;
 
 import io.jetraft.config.ServerConfig;
 import io.jetraft.server.dispatch.Publisher;
+import io.jetraft.server.outbound.Outbound;
 import io.jetraft.server.protocol.ClientProtocolHandler;
 import io.jetraft.server.protocol.ConnectOptions;
 import io.jetraft.server.protocol.InboundMessage;
@@ -510,17 +511,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     }
 
     private void sendRaw(byte[] bytes) {
-        boolean flush;
-        synchronized (outbound) {
-            if (outbound.isDiscardedLocked()) {
-                return;
-            }
-            outbound.bufferLocked(bytes.length).writeBytes(bytes);
-            flush = outbound.commitLocked(bytes.length, config().maxPending().bytes() / 2);
-        }
-        if (flush) {
-            outbound.scheduleFlush();
-        }
+        outbound.send(bytes, config().maxPending().bytes() / 2);
     }
 
     private static void writeDecimal(ByteBuf b, int value) {

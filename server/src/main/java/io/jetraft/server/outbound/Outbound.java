@@ -1,16 +1,16 @@
-package io.jetraft.server.client;
+package io.jetraft.server.outbound;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 
 /**
- * The bytes waiting to go out on one connection. Any thread may append (under this object's monitor); the
+ * The bytes waiting to go out on one connection (client or route). Any thread may append (under this object's monitor); the
  * connection's event loop takes the whole buffer and writes it in one go, so many small messages become one socket
  * write. {@code queued} counts bytes appended but not yet written to the socket, which is what the slow-consumer
  * limit (max_pending) is measured against.
  */
-final class Outbound {
+public final class Outbound {
 
     private static final int INITIAL_CAPACITY = 1024;
 
@@ -24,12 +24,12 @@ final class Outbound {
     private long congestedAbove;
     private java.util.List<Runnable> drainWaiters;
 
-    Outbound(Channel channel) {
+    public Outbound(Channel channel) {
         this.channel = channel;
     }
 
     /** The buffer to append to, with room for at least {@code bytes}; call holding this object's monitor. */
-    ByteBuf bufferLocked(int bytes) {
+    public ByteBuf bufferLocked(int bytes) {
         if (buffer == null) {
             buffer = channel.alloc().directBuffer(Math.max(INITIAL_CAPACITY, bytes));
         } else {
@@ -39,11 +39,11 @@ final class Outbound {
     }
 
     /** Bytes appended and not yet on the socket; call holding this object's monitor. */
-    long queuedLocked() {
+    public long queuedLocked() {
         return queued;
     }
 
-    boolean isDiscardedLocked() {
+    public boolean isDiscardedLocked() {
         return discarded;
     }
 
@@ -53,7 +53,7 @@ final class Outbound {
      *
      * @return true when the caller must {@link #scheduleFlush()} (after releasing the monitor)
      */
-    boolean commitLocked(int bytes, long congestedAbove) {
+    public boolean commitLocked(int bytes, long congestedAbove) {
         queued += bytes;
         if (queued > congestedAbove && !congested) {
             this.congestedAbove = congestedAbove;
@@ -66,12 +66,32 @@ final class Outbound {
         return true;
     }
 
-    void scheduleFlush() {
+    /**
+     * Appends whole protocol bytes and makes sure they get flushed.
+     *
+     * @return false when the queue was discarded (connection closing)
+     */
+    public boolean send(byte[] bytes, long congestedAbove) {
+        boolean flush;
+        synchronized (this) {
+            if (discarded) {
+                return false;
+            }
+            bufferLocked(bytes.length).writeBytes(bytes);
+            flush = commitLocked(bytes.length, congestedAbove);
+        }
+        if (flush) {
+            scheduleFlush();
+        }
+        return true;
+    }
+
+    public void scheduleFlush() {
         channel.eventLoop().execute(flushTask);
     }
 
     /** Queued bytes as seen from any thread. */
-    synchronized long queued() {
+    public synchronized long queued() {
         return queued;
     }
 
@@ -104,12 +124,12 @@ final class Outbound {
         }
     }
 
-    boolean isCongested() {
+    public boolean isCongested() {
         return congested;
     }
 
     /** Runs the action once the queue is no longer congested (at once if it is not). */
-    void whenDrained(Runnable action) {
+    public void whenDrained(Runnable action) {
         synchronized (this) {
             if (congested && !discarded) {
                 if (drainWaiters == null) {
@@ -123,7 +143,7 @@ final class Outbound {
     }
 
     /** Writes what is queued, then closes the channel (for a final -ERR). Runs on the event loop. */
-    void flushAndClose() {
+    public void flushAndClose() {
         ByteBuf out;
         synchronized (this) {
             out = buffer;
@@ -141,7 +161,7 @@ final class Outbound {
     }
 
     /** Drops whatever is queued (slow consumer, closed channel); later appends are refused. */
-    void discard() {
+    public void discard() {
         ByteBuf out;
         java.util.List<Runnable> waiting;
         synchronized (this) {
