@@ -8,9 +8,15 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code jetraft bench}: publish/subscribe throughput against any NATS server, in the spirit of {@code nats bench}. */
-@Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = JetraftCommand.Version.class,
+@Command(name = "bench", versionProvider = JetraftCommand.Version.class,
         description = "Measure core NATS publish/subscribe throughput against any NATS server.")
 public final class BenchCommand implements Callable<Integer> {
+
+    @picocli.CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit")
+    boolean help;
+
+    @picocli.CommandLine.Option(names = {"-v", "--version"}, versionHelp = true, description = "Show the version and exit")
+    boolean version;
 
     @Parameters(index = "0", defaultValue = "bench", paramLabel = "SUBJECT", description = "Subject to use")
     String subject;

@@ -10,11 +10,16 @@ import picocli.CommandLine.Command;
  * ({@code jetraft -c n1.conf} means {@code jetraft server -c n1.conf}).
  */
 @Command(name = "jetraft",
-        mixinStandardHelpOptions = true,
         versionProvider = JetraftCommand.Version.class,
         description = "A clustered, JetStream-style replicated storage node for NATS clients.",
         subcommands = {ServerCommand.class, BenchCommand.class})
 public final class JetraftCommand implements Runnable {
+
+    @picocli.CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit")
+    boolean help;
+
+    @picocli.CommandLine.Option(names = {"-v", "--version"}, versionHelp = true, description = "Show the version and exit")
+    boolean version;
 
     private static final Set<String> TOP_LEVEL = Set.of("server", "bench", "help", "-h", "--help", "-v",
             "--version");

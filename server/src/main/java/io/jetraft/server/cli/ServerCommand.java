@@ -18,9 +18,15 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code jetraft server}: starts a node, with nats-server's flags; flags win over the config file. */
-@Command(name = "server", mixinStandardHelpOptions = true, versionProvider = JetraftCommand.Version.class,
+@Command(name = "server", versionProvider = JetraftCommand.Version.class,
         description = "Start a jetraft node.")
 public final class ServerCommand implements Callable<Integer> {
+
+    @picocli.CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit")
+    boolean help;
+
+    @picocli.CommandLine.Option(names = {"-v", "--version"}, versionHelp = true, description = "Show the version and exit")
+    boolean version;
 
     private static final Logger LOG = LoggerFactory.getLogger("jetraft");
 

@@ -3,6 +3,7 @@ package io.jetraft.server.client;
 import io.jetraft.config.ServerConfig;
 import io.jetraft.server.dispatch.Publisher;
 import io.jetraft.server.outbound.Outbound;
+import io.jetraft.server.outbound.ReadStall;
 import io.jetraft.server.protocol.ClientProtocolHandler;
 import io.jetraft.server.protocol.ConnectOptions;
 import io.jetraft.server.protocol.InboundMessage;
@@ -70,8 +71,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     private boolean firstPongSent;
     private ScheduledFuture<?> pingTimer;
     private ScheduledFuture<?> writeDeadlineTimer;
-    private ScheduledFuture<?> stallTimer;
-    private boolean readingPaused;
+    private final ReadStall stall;
 
     // guarded by the outbound monitor
     private long outMsgs;
@@ -82,6 +82,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         this.channel = channel;
         this.cid = context.registry().nextCid();
         this.outbound = new Outbound(channel);
+        this.stall = new ReadStall(channel, STALL_MAX_MILLIS);
         this.boundPort = boundPort;
         InetSocketAddress remote = (InetSocketAddress) channel.remoteAddress();
         this.ip = remote == null ? "" : remote.getAddress().getHostAddress();
@@ -186,7 +187,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             writeDeadlineTimer.cancel(false);
         }
         for (Subscription sub : subscriptions.values()) {
-            context.index().remove(sub);
+            context.unsubscribe(sub);
         }
         ConnectionSnapshot last = snapshot(true, reason);
         subscriptions.clear();
@@ -259,7 +260,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         if (!subscriptions.containsKey(sid)) {
             Subscription sub = new Subscription(this, subject, queue, sid);
             subscriptions.put(sid, sub);
-            context.index().insert(sub);
+            context.subscribe(sub);
         }
         if (options.verbose()) {
             sendRaw(OK);
@@ -401,32 +402,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         outbound.whenDrained(action);
     }
 
-    /**
-     * Stops reading this client's input until the congested receiver drains, for at most {@link #STALL_MAX_MILLIS}
-     * (a receiver that never drains is cut off by max_pending or the write deadline, not by stalling forever).
-     */
+    /** Stops reading this client's input until the congested receiver drains (back-pressure). */
     @Override
     public void stallUntilDrained(Subscriber congested) {
-        if (readingPaused || closed || congested == this) {
-            return;
-        }
-        readingPaused = true;
-        channel.config().setAutoRead(false);
-        stallTimer = channel.eventLoop().schedule(this::resumeReading, STALL_MAX_MILLIS, TimeUnit.MILLISECONDS);
-        congested.whenDrained(() -> channel.eventLoop().execute(this::resumeReading));
-    }
-
-    private void resumeReading() {
-        if (!readingPaused) {
-            return;
-        }
-        readingPaused = false;
-        if (stallTimer != null) {
-            stallTimer.cancel(false);
-            stallTimer = null;
-        }
-        if (!closed) {
-            channel.config().setAutoRead(true);
+        if (!closed && congested != this) {
+            stall.until(congested);
         }
     }
 
@@ -442,7 +422,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
     private void removeSubscription(Subscription sub) {
         if (subscriptions.remove(sub.sid(), sub)) {
-            context.index().remove(sub);
+            context.unsubscribe(sub);
         }
     }
 

@@ -5,12 +5,15 @@ import io.jetraft.server.subject.MatchResult;
 import io.jetraft.server.subject.SubjectIndex;
 import io.jetraft.server.subject.Subscriber;
 import io.jetraft.server.subject.Subscription;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Hands a published message to every subscription it reaches on this node: each plain subscription, and one member
- * of each queue group (picked at random, skipping members that cannot take it). Honours echo=false and
- * auto-unsubscribe limits. Runs on the publisher's thread and never blocks.
+ * Hands a message to every subscription it reaches: each local plain subscription, one member of each queue group
+ * across the cluster (a local member when there is one, as nats-server prefers), and each route whose peer has
+ * interest, once per route. A message that came over a route goes to local subscribers only, so no message crosses
+ * more than one route. Honours echo=false and auto-unsubscribe limits. Runs on the publisher's thread, never blocks.
  */
 public final class Dispatcher {
 
@@ -21,11 +24,10 @@ public final class Dispatcher {
     }
 
     /**
-     * Delivers the message.
+     * Delivers a message published on this node (by a client or internally).
      *
      * @param publisher who sent it (null for internal publishers); its own subscriptions are skipped unless echo
-     * @param echo whether the publisher's own subscriptions may receive it
-     * @return the number of subscriptions that took it
+     * @return the number of local subscriptions and routes that took it
      */
     public int dispatch(InboundMessage message, Publisher publisher, boolean echo) {
         MatchResult match = index.match(message.subject());
@@ -33,35 +35,83 @@ public final class Dispatcher {
             return 0;
         }
         int delivered = 0;
+        RouteFanout fanout = null;
         for (Subscription sub : match.plain()) {
-            if (!echo && sub.subscriber() == publisher) {
-                continue;
-            }
-            if (deliver(sub, message, publisher)) {
+            Subscriber receiver = sub.subscriber();
+            if (receiver instanceof RouteTarget route) {
+                fanout = RouteFanout.add(fanout, route, null);
+            } else if ((echo || receiver != publisher) && deliver(sub, message, publisher)) {
                 delivered++;
             }
         }
         for (Subscription[] group : match.queueGroups()) {
-            if (deliverToOne(group, message, publisher, echo)) {
+            if (deliverToLocalMember(group, message, publisher, echo)) {
                 delivered++;
+                continue;
+            }
+            RouteTarget route = randomRouteMember(group);
+            if (route != null) {
+                fanout = RouteFanout.add(fanout, route, group[0].queue());
+            }
+        }
+        if (fanout != null) {
+            delivered += fanout.send(message);
+        }
+        return delivered;
+    }
+
+    /**
+     * Delivers a message that arrived over a route: to every local plain subscription and to one local member of
+     * each queue group the sending node named.
+     */
+    public int dispatchRouted(InboundMessage message, List<String> queues, Publisher route) {
+        MatchResult match = index.match(message.subject());
+        int delivered = 0;
+        for (Subscription sub : match.plain()) {
+            if (!(sub.subscriber() instanceof RouteTarget) && deliver(sub, message, route)) {
+                delivered++;
+            }
+        }
+        if (!queues.isEmpty()) {
+            for (Subscription[] group : match.queueGroups()) {
+                if (queues.contains(group[0].queue()) && deliverToLocalMember(group, message, route, true)) {
+                    delivered++;
+                }
             }
         }
         return delivered;
     }
 
-    private boolean deliverToOne(Subscription[] group, InboundMessage message, Publisher publisher, boolean echo) {
+    private boolean deliverToLocalMember(Subscription[] group, InboundMessage message, Publisher publisher,
+                                         boolean echo) {
         int n = group.length;
         int start = n == 1 ? 0 : ThreadLocalRandom.current().nextInt(n);
         for (int i = 0; i < n; i++) {
             Subscription sub = group[(start + i) % n];
-            if (!echo && sub.subscriber() == publisher) {
+            Subscriber receiver = sub.subscriber();
+            if (receiver instanceof RouteTarget || (!echo && receiver == publisher)) {
                 continue;
             }
-            if (sub.subscriber().isOpen() && deliver(sub, message, publisher)) {
+            if (receiver.isOpen() && deliver(sub, message, publisher)) {
                 return true;
             }
         }
         return false;
+    }
+
+    private static RouteTarget randomRouteMember(Subscription[] group) {
+        RouteTarget chosen = null;
+        int seen = 0;
+        for (Subscription sub : group) {
+            if (sub.subscriber() instanceof RouteTarget route && sub.subscriber().isOpen()) {
+                // reservoir sampling: each remote member equally likely, no allocation
+                seen++;
+                if (ThreadLocalRandom.current().nextInt(seen) == 0) {
+                    chosen = route;
+                }
+            }
+        }
+        return chosen;
     }
 
     private boolean deliver(Subscription sub, InboundMessage message, Publisher publisher) {
@@ -71,12 +121,45 @@ public final class Dispatcher {
         }
         Subscriber receiver = sub.subscriber();
         boolean taken = receiver.deliver(sub, message);
+        if (claim == Subscription.Claim.DELIVER_LAST) {
+            receiver.limitReached(sub);
+        }
         if (taken && publisher != null && receiver.isCongested()) {
             publisher.stallUntilDrained(receiver);
         }
-        if (claim == Subscription.Claim.DELIVER_LAST) {
-            sub.subscriber().limitReached(sub);
-        }
         return taken;
+    }
+
+    /** The routes one message goes to, each with the queue groups chosen for it; built only when routes match. */
+    private static final class RouteFanout {
+        private final List<RouteTarget> routes = new ArrayList<>(2);
+        private final List<List<String>> queues = new ArrayList<>(2);
+
+        static RouteFanout add(RouteFanout fanout, RouteTarget route, String queue) {
+            RouteFanout f = fanout == null ? new RouteFanout() : fanout;
+            int i = f.routes.indexOf(route);
+            if (i < 0) {
+                f.routes.add(route);
+                f.queues.add(queue == null ? List.of() : new ArrayList<>(List.of(queue)));
+            } else if (queue != null) {
+                List<String> q = f.queues.get(i);
+                if (q.isEmpty()) {
+                    q = new ArrayList<>(2);
+                    f.queues.set(i, q);
+                }
+                q.add(queue);
+            }
+            return f;
+        }
+
+        int send(InboundMessage message) {
+            int sent = 0;
+            for (int i = 0; i < routes.size(); i++) {
+                if (routes.get(i).sendRouted(message, queues.get(i))) {
+                    sent++;
+                }
+            }
+            return sent;
+        }
     }
 }

@@ -12,7 +12,10 @@ import io.jetraft.server.monitor.HealthCheck;
 import io.jetraft.server.monitor.HealthzEndpoint;
 import io.jetraft.server.monitor.MonitorResponse;
 import io.jetraft.server.monitor.MonitorServer;
+import io.jetraft.server.monitor.RoutezEndpoint;
 import io.jetraft.server.monitor.VarzEndpoint;
+import io.jetraft.server.route.ClusterRoutes;
+import io.jetraft.server.subject.InterestListener;
 import io.jetraft.server.subject.SubjectIndex;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -43,6 +46,7 @@ public final class JetraftNode implements AutoCloseable {
     private final EventLoops loops;
     private final ClientListener clientListener;
     private final MonitorServer monitor;
+    private final ClusterRoutes routes;
     private final AtomicReference<NodeState> state = new AtomicReference<>(NodeState.STARTING);
     private final CountDownLatch stopped = new CountDownLatch(1);
 
@@ -51,7 +55,12 @@ public final class JetraftNode implements AutoCloseable {
         this.identity = NodeIdentity.create(initial.serverName());
         this.info = new InfoFactory(identity, config, initial.jetstream().enabled());
         this.loops = new EventLoops(Math.max(2, Runtime.getRuntime().availableProcessors()));
-        ClientContext context = new ClientContext(config, stats, index, clients, new Dispatcher(index), info);
+        Dispatcher dispatcher = new Dispatcher(index);
+        this.routes = initial.cluster().isEmpty() ? null : new ClusterRoutes(config, identity, loops, index,
+                dispatcher, () -> ClusterRoutes.advertisedClientUrls(config.get(), clientPort()),
+                this::connectUrlsChanged, raftAddress(initial), initial.jetstream().enabled());
+        InterestListener interest = routes == null ? InterestListener.NONE : routes;
+        ClientContext context = new ClientContext(config, stats, index, clients, dispatcher, info, () -> interest);
         this.clientListener = new ClientListener(context, loops);
         this.monitor = new MonitorServer(loops);
     }
@@ -83,11 +92,15 @@ public final class JetraftNode implements AutoCloseable {
         monitor.register("/varz", new VarzEndpoint(identity, config, stats, clients, index, this::clientPort,
                 this::httpPort, monitor::requestCounts));
         monitor.register("/connz", new ConnzEndpoint(identity, clients));
+        monitor.register("/routez", new RoutezEndpoint(identity, () -> routes == null ? List.of() : routes.snapshots()));
         monitor.bind(c.httpListen());
         LOG.info("Starting http monitor on {}:{}", c.httpListen().host(), monitor.port());
 
         clientListener.bind(c.clientListen());
         LOG.info("Listening for client connections on {}:{}", c.clientListen().host(), clientListener.port());
+        if (routes != null) {
+            routes.start();
+        }
         state.set(NodeState.RUNNING);
         LOG.info("Server is ready");
     }
@@ -97,6 +110,23 @@ public final class JetraftNode implements AutoCloseable {
             return HealthCheck.Result.error(500, "error", "failed to be ready for connections after 1ms: server");
         }
         return HealthCheck.Result.ok();
+    }
+
+    /** This node's Raft address: cluster.raft_listen, or the cluster host with the cluster port + 1000. */
+    private static String raftAddress(ServerConfig c) {
+        return c.cluster().map(cl -> cl.raftListen().orElse(new io.jetraft.config.HostPort(cl.listen().host(),
+                cl.listen().port() == 0 ? 0 : cl.listen().port() + 1000)).toString()).orElse("");
+    }
+
+    /** The cluster's client URLs changed: future INFOs list them, and connected clients hear at once. */
+    private void connectUrlsChanged(List<String> urls) {
+        info.setConnectUrls(urls);
+        clients.open().forEach(ClientConnection::sendAsyncInfo);
+    }
+
+    /** The routes of this node, or null when it is not clustered. */
+    public ClusterRoutes routes() {
+        return routes;
     }
 
     public NodeIdentity identity() {
@@ -137,6 +167,9 @@ public final class JetraftNode implements AutoCloseable {
             List<ClientConnection> open = List.copyOf(clients.open());
             open.forEach(ClientConnection::closeForShutdown);
             waitForClientsClosed(Duration.ofSeconds(2));
+            if (routes != null) {
+                routes.close();
+            }
             monitor.close();
             loops.close();
             deletePidFile();

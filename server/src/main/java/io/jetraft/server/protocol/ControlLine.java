@@ -64,7 +64,11 @@ final class ControlLine {
 
     private boolean namePrefix(String op) {
         for (int i = 0; i < op.length(); i++) {
-            if ((bytes[i] & 0xDF) != op.charAt(i)) {
+            int b = bytes[i];
+            if (b >= 'a' && b <= 'z') {
+                b -= 'a' - 'A';
+            }
+            if (b != op.charAt(i)) {
                 return false;
             }
         }

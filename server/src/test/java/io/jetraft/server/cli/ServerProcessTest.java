@@ -150,8 +150,8 @@ class ServerProcessTest {
         assertThat(stdout(0)).startsWith("jetraft: v");
         Process h = jetraft("server", "-h");
         assertThat(h.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(stdout(1)).contains("-a, --addr", "-p, --port", "-n, --name", "-c, --config", "-m, --http_port",
-                "-js, --jetstream", "-sd, --store_dir", "-l, --log", "-P, --pid", "-D, --debug", "-V, --trace",
-                "--cluster_name", "--cluster", "--routes", "-v, --version", "-h, --help");
+        assertThat(stdout(1)).contains("-a, ", "--addr=HOST", "-p, --port", "-n, --name", "-c, --config",
+                "-m, --http_port", "-js, --jetstream", "-sd, --store_dir", "-l, --log", "-P, --pid", "-D, --debug",
+                "-V, --trace", "--cluster_name", "--cluster=URL", "--routes", "-v, --version", "-h, --help");
     }
 }

@@ -1,10 +1,14 @@
 package io.jetraft.server.support;
 
 import io.jetraft.config.ByteSize;
+import io.jetraft.config.ClusterConfig;
 import io.jetraft.config.HostPort;
 import io.jetraft.config.JetStreamConfig;
 import io.jetraft.config.ServerConfig;
+import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /** Server configurations for in-process tests: loopback, free ports, nats-server defaults otherwise. */
@@ -28,6 +32,7 @@ public final class TestConfigs {
         private Duration pingInterval = ServerConfig.DEFAULT_PING_INTERVAL;
         private int pingMax = ServerConfig.DEFAULT_PING_MAX_OUT;
         private Duration writeDeadline = ServerConfig.DEFAULT_WRITE_DEADLINE;
+        private Optional<ClusterConfig> cluster = Optional.empty();
 
         public Builder name(String name) {
             this.name = name;
@@ -70,6 +75,17 @@ public final class TestConfigs {
             return this;
         }
 
+        /** A cluster block: name, the cluster port on loopback, and the route ports to dial. */
+        public Builder cluster(String clusterName, int clusterPort, int... routePorts) {
+            List<URI> routes = new ArrayList<>();
+            for (int p : routePorts) {
+                routes.add(URI.create("nats-route://127.0.0.1:" + p));
+            }
+            this.cluster = Optional.of(new ClusterConfig(clusterName, new HostPort("127.0.0.1", clusterPort), routes,
+                    false, 0, Optional.empty()));
+            return this;
+        }
+
         public ServerConfig build() {
             JetStreamConfig js = new JetStreamConfig(false, JetStreamConfig.DEFAULT_STORE_DIR,
                     ByteSize.ofGibibytes(1), ByteSize.ofGibibytes(10), true, Duration.ofMinutes(2), "",
@@ -78,7 +94,7 @@ public final class TestConfigs {
                     maxPayload, maxControlLine, maxPending, maxConnections, pingInterval, pingMax, writeDeadline,
                     false, false, true, Optional.empty(), Optional.empty(),
                     ServerConfig.DEFAULT_LAME_DUCK_DURATION, ServerConfig.DEFAULT_LAME_DUCK_GRACE_PERIOD,
-                    Optional.empty(), js, Optional.empty());
+                    cluster, js, Optional.empty());
         }
     }
 }
