@@ -98,7 +98,8 @@ public final class ServerCommand implements Callable<Integer> {
         try {
             node = JetraftNode.start(config);
         } catch (RuntimeException e) {
-            LOG.error("Failed to start: {}", describe(e));
+            LOG.error("{}", e.getMessage() == null ? e.toString() : e.getMessage());
+            LOG.debug("start-up failure", e);
             return 1;
         }
         ProcessSignals.trap("INT", "interrupt", node::shutdown);
@@ -132,16 +133,5 @@ public final class ServerCommand implements Callable<Integer> {
             b.put("trace", Boolean.TRUE);
         }
         return b.build();
-    }
-
-    private static String describe(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        if (root instanceof java.net.BindException) {
-            return "Error listening on port: " + root.getMessage();
-        }
-        return e.getMessage() == null ? e.toString() : e.getMessage();
     }
 }

@@ -41,8 +41,7 @@ public final class ClientListener implements AutoCloseable {
                         ch.pipeline().addLast("client", connection);
                     }
                 });
-        serverChannel = bootstrap.bind(new InetSocketAddress(listen.host(), listen.port())).syncUninterruptibly()
-                .channel();
+        serverChannel = io.jetraft.server.node.Binding.bind(bootstrap, listen, "port");
         boundPort = ((InetSocketAddress) serverChannel.localAddress()).getPort();
     }
 

@@ -40,10 +40,11 @@ public final class LogSetup {
                 ctx.putObject(CoreConstants.PATTERN_RULE_REGISTRY, rules);
             }
             rules.put("natslevel", NatsLevelConverter.class.getName());
+            rules.put("natstime", NatsTimeConverter.class.getName());
 
             PatternLayoutEncoder encoder = new PatternLayoutEncoder();
             encoder.setContext(ctx);
-            String time = logTime ? "%d{yyyy/MM/dd HH:mm:ss.SSSSSS} " : "";
+            String time = logTime ? "%natstime " : "";
             encoder.setPattern("[" + ProcessHandle.current().pid() + "] " + time + "[%natslevel] %msg%n");
             encoder.start();
 

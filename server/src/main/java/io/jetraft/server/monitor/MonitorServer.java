@@ -67,8 +67,7 @@ public final class MonitorServer implements AutoCloseable {
                         ch.pipeline().addLast(new RequestHandler());
                     }
                 });
-        serverChannel = bootstrap.bind(new InetSocketAddress(listen.host(), listen.port())).syncUninterruptibly()
-                .channel();
+        serverChannel = io.jetraft.server.node.Binding.bind(bootstrap, listen, "monitoring port");
         boundPort = ((InetSocketAddress) serverChannel.localAddress()).getPort();
     }
 

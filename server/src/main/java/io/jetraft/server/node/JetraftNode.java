@@ -70,9 +70,9 @@ public final class JetraftNode implements AutoCloseable {
         JetraftNode node = new JetraftNode(config);
         try {
             node.startUp();
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             node.shutdown();
-            throw e;
+            throw e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
         }
         return node;
     }

@@ -97,7 +97,7 @@ public final class ClusterRoutes implements InterestListener, AutoCloseable {
                         install(ch, null);
                     }
                 });
-        listener = bootstrap.bind(new InetSocketAddress(listen.host(), listen.port())).syncUninterruptibly().channel();
+        listener = io.jetraft.server.node.Binding.bind(bootstrap, listen, "cluster port");
         boundPort = ((InetSocketAddress) listener.localAddress()).getPort();
         LOG.info("Cluster name is {}", cluster().name());
         LOG.info("Listening for route connections on {}:{}", listen.host(), boundPort);
