@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 @Command(name = "jetraft",
         versionProvider = JetraftCommand.Version.class,
         description = "A clustered, JetStream-style replicated storage node for NATS clients.",
-        subcommands = {ServerCommand.class, BenchCommand.class})
+        subcommands = {ServerCommand.class, BenchCommand.class, DevClusterCommand.class})
 public final class JetraftCommand implements Runnable {
 
     @picocli.CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit")
@@ -21,7 +21,7 @@ public final class JetraftCommand implements Runnable {
     @picocli.CommandLine.Option(names = {"-v", "--version"}, versionHelp = true, description = "Show the version and exit")
     boolean version;
 
-    private static final Set<String> TOP_LEVEL = Set.of("server", "bench", "help", "-h", "--help", "-v",
+    private static final Set<String> TOP_LEVEL = Set.of("server", "bench", "dev-cluster", "help", "-h", "--help", "-v",
             "--version");
 
     @Override

@@ -174,9 +174,9 @@ public final class JetraftNode implements AutoCloseable {
             loops.close();
             deletePidFile();
         } finally {
+            LOG.info("Server Exiting.. (shutdown took {} ms)", (System.nanoTime() - t0) / 1_000_000);
             state.set(NodeState.STOPPED);
             stopped.countDown();
-            LOG.info("Server Exiting.. (shutdown took {} ms)", (System.nanoTime() - t0) / 1_000_000);
         }
     }
 

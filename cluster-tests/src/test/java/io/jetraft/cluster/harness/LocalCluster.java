@@ -1,0 +1,84 @@
+package io.jetraft.cluster.harness;
+
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A cluster of real jetraft processes on loopback: every node lists every node's cluster port as a route (its own
+ * included, as operators do), so the same route list works everywhere.
+ */
+public final class LocalCluster implements AutoCloseable {
+
+    private final String name;
+    private final List<NodeProcess> nodes = new ArrayList<>();
+
+    private LocalCluster(String name) {
+        this.name = name;
+    }
+
+    /** Writes configs for {@code size} nodes n1..nN under {@code dir}; nothing is started yet. */
+    public static LocalCluster create(Path dir, int size, String extraConfig) {
+        LocalCluster c = new LocalCluster("C" + Math.abs(dir.hashCode() % 1000));
+        for (int i = 1; i <= size; i++) {
+            c.nodes.add(new NodeProcess("n" + i, dir.resolve("n" + i)));
+        }
+        for (NodeProcess n : c.nodes) {
+            n.writeConfig(c.name, c.nodes, extraConfig);
+        }
+        return c;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public List<NodeProcess> nodes() {
+        return nodes;
+    }
+
+    public NodeProcess node(int oneBased) {
+        return nodes.get(oneBased - 1);
+    }
+
+    /** Starts every node and waits until all are healthy and fully meshed. */
+    public LocalCluster start() {
+        nodes.forEach(NodeProcess::start);
+        nodes.forEach(n -> n.awaitHealthy(Duration.ofSeconds(60)));
+        awaitMeshed(Duration.ofSeconds(30));
+        return this;
+    }
+
+    /** Waits until each running node has a route to every other running node. */
+    public void awaitMeshed(Duration max) {
+        List<NodeProcess> running = nodes.stream().filter(NodeProcess::isAlive).toList();
+        await().atMost(max).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() -> {
+            for (NodeProcess n : running) {
+                if (n.json("/routez").get("num_routes").asInt() != running.size() - 1) {
+                    return false;
+                }
+            }
+            return true;
+        });
+    }
+
+    /** Client URLs of all nodes, for a client's server list. */
+    public String[] clientUrls() {
+        return nodes.stream().map(NodeProcess::clientUrl).toArray(String[]::new);
+    }
+
+    /** Every node's log, for a failure report. */
+    public String describe() {
+        StringBuilder sb = new StringBuilder();
+        nodes.forEach(n -> sb.append(n.describe()).append('\n'));
+        return sb.toString();
+    }
+
+    @Override
+    public void close() {
+        nodes.forEach(NodeProcess::close);
+    }
+}

@@ -1,0 +1,253 @@
+package io.jetraft.cluster.harness;
+
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One real jetraft process started from the packaged distribution, with its own ports, store directory, config file
+ * and log. It can be started, signalled, killed with SIGKILL and restarted on the same directories and ports.
+ */
+public final class NodeProcess implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private final String name;
+    private final Path dir;
+    private final int clientPort = freePort();
+    private final int httpPort = freePort();
+    private final int clusterPort = freePort();
+    private final int raftPort = freePort();
+    private Process process;
+    private int starts;
+
+    NodeProcess(String name, Path dir) {
+        this.name = name;
+        this.dir = dir;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int clientPort() {
+        return clientPort;
+    }
+
+    public int httpPort() {
+        return httpPort;
+    }
+
+    public int clusterPort() {
+        return clusterPort;
+    }
+
+    public int raftPort() {
+        return raftPort;
+    }
+
+    public String clientUrl() {
+        return "nats://127.0.0.1:" + clientPort;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public Path config() {
+        return dir.resolve(name + ".conf");
+    }
+
+    public Path log() {
+        return dir.resolve(name + ".log");
+    }
+
+    public Path storeDir() {
+        return dir.resolve("store");
+    }
+
+    public Path pidFile() {
+        return dir.resolve(name + ".pid");
+    }
+
+    /** Writes this node's config: loopback ports, short lame-duck times for tests, plus {@code extra} lines. */
+    public void writeConfig(String cluster, List<NodeProcess> peers, String extra) {
+        StringBuilder routes = new StringBuilder();
+        for (NodeProcess p : peers) {
+            routes.append("    nats-route://127.0.0.1:").append(p.clusterPort()).append('\n');
+        }
+        String conf = """
+                server_name: %s
+                listen: 127.0.0.1:%d
+                http: 127.0.0.1:%d
+                pid_file: "%s"
+                lame_duck_duration: 10s
+                lame_duck_grace_period: 2s
+                jetstream {
+                  store_dir: "%s"
+                }
+                cluster {
+                  name: %s
+                  listen: 127.0.0.1:%d
+                  raft_listen: 127.0.0.1:%d
+                  routes: [
+                %s  ]
+                }
+                %s
+                """.formatted(name, clientPort, httpPort, pidFile(), storeDir(), cluster, clusterPort, raftPort,
+                routes, extra == null ? "" : extra);
+        try {
+            Files.createDirectories(dir);
+            Files.writeString(config(), conf);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Starts the process (java -Xmx256m -jar jetraft-server.jar server -c CONF -l LOG). */
+    public NodeProcess start() {
+        Path dist = Path.of(System.getProperty("jetraft.dist", "../server/target"));
+        Path jar = dist.resolve("jetraft-server.jar");
+        if (!Files.exists(jar)) {
+            throw new IllegalStateException("the packaged distribution is missing: " + jar.toAbsolutePath()
+                    + " (build the server module first)");
+        }
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.net.preferIPv4Stack=true",
+                "-jar", jar.toAbsolutePath().toString(), "server", "-c", config().toString(), "-l", log().toString()));
+        try {
+            starts++;
+            process = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(name + ".stdout").toFile()))
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return this;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    /** Waits until /healthz answers 200. */
+    public NodeProcess awaitHealthy(Duration max) {
+        await().atMost(max).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                .until(() -> {
+                    if (!isAlive()) {
+                        throw new IllegalStateException(name + " exited with " + process.exitValue());
+                    }
+                    return status("/healthz") == 200;
+                });
+        return this;
+    }
+
+    public int status(String path) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+    }
+
+    public JsonNode json(String path) throws IOException, InterruptedException {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        return JSON.readTree(r.body());
+    }
+
+    /** Sends a signal by name (TERM, INT, USR1, USR2, HUP, KILL) with the kill command. */
+    public void signal(String signal) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + signal + " " + process.pid() + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** SIGKILL, and wait for the process to be gone. */
+    public void kill9() {
+        if (process == null) {
+            return;
+        }
+        process.destroyForcibly();
+        try {
+            process.waitFor(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Waits for the process to exit and returns its exit code. */
+    public int awaitExit(Duration max) {
+        try {
+            if (!process.waitFor(max.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new IllegalStateException(name + " did not exit within " + max);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        return process.exitValue();
+    }
+
+    /** The log file's text (empty if none yet). */
+    public String logText() {
+        try {
+            return Files.exists(log()) ? Files.readString(log()) : "";
+        } catch (IOException e) {
+            return "(log unreadable: " + e.getMessage() + ")";
+        }
+    }
+
+    /** Log and captured stdout, for a failure report. */
+    public String describe() {
+        StringBuilder sb = new StringBuilder("===== ").append(name).append(" (started ").append(starts)
+                .append(" times) log ").append(log()).append(" =====\n").append(logText());
+        Path out = dir.resolve(name + ".stdout");
+        try {
+            if (Files.exists(out) && Files.size(out) > 0) {
+                sb.append("----- stdout/stderr -----\n").append(Files.readString(out));
+            }
+        } catch (IOException e) {
+            sb.append("(stdout unreadable)");
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public void close() {
+        kill9();
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
