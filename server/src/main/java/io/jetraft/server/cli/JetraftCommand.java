@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
         versionProvider = JetraftCommand.Version.class,
         description = "A clustered, JetStream-style replicated storage node for NATS clients.",
         subcommands = {ServerCommand.class, BenchCommand.class, DevClusterCommand.class})
-public final class JetraftCommand implements Runnable {
+public final class JetraftCommand implements java.util.concurrent.Callable<Integer> {
 
     @picocli.CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit")
     boolean help;
@@ -21,12 +21,20 @@ public final class JetraftCommand implements Runnable {
     @picocli.CommandLine.Option(names = {"-v", "--version"}, versionHelp = true, description = "Show the version and exit")
     boolean version;
 
-    private static final Set<String> TOP_LEVEL = Set.of("server", "bench", "dev-cluster", "help", "-h", "--help", "-v",
+    private static final Set<String> TOP_LEVEL = Set.of("server", "bench", "dev-cluster", "help", "-sl", "--signal", "-h", "--help", "-v",
             "--version");
 
+    @picocli.CommandLine.Option(names = {"-sl", "--signal"}, paramLabel = "CMD[=PID|PIDFILE|PREFIX*]",
+            description = "Send a signal to a running jetraft: stop, quit, term, reopen, reload, ldm")
+    String signal;
+
     @Override
-    public void run() {
+    public Integer call() {
+        if (signal != null) {
+            return new SignalSender(System.out, System.err).send(signal);
+        }
         new CommandLine(this).usage(System.out);
+        return 0;
     }
 
     public static void main(String[] args) {
@@ -36,7 +44,8 @@ public final class JetraftCommand implements Runnable {
     /** Runs the command line and returns its exit code (for tests and main). */
     public static int execute(String... args) {
         String[] effective = args;
-        if (args.length > 0 && !TOP_LEVEL.contains(args[0])) {
+        if (args.length > 0 && !TOP_LEVEL.contains(args[0]) && !args[0].startsWith("--signal=")
+                && !args[0].startsWith("-sl=")) {
             effective = new String[args.length + 1];
             effective[0] = "server";
             System.arraycopy(args, 0, effective, 1, args.length);

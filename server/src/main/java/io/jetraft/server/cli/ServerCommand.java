@@ -6,7 +6,9 @@ import io.jetraft.config.ConfigOverrides;
 import io.jetraft.config.LoadedConfig;
 import io.jetraft.config.ServerConfig;
 import io.jetraft.server.logging.LogSetup;
+import io.jetraft.config.ReloadPlan;
 import io.jetraft.server.node.JetraftNode;
+import io.jetraft.server.node.NodeState;
 import io.jetraft.server.signal.ProcessSignals;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -103,12 +105,47 @@ public final class ServerCommand implements Callable<Integer> {
             return 1;
         }
         ProcessSignals.trap("INT", "interrupt", node::shutdown);
-        ProcessSignals.trap("TERM", "terminated", node::shutdown);
-        ProcessSignals.trap("USR1", "user defined signal 1", LogSetup::reopen);
+        ProcessSignals.trap("TERM", "terminated", () -> {
+            if (node.state() == NodeState.LAME_DUCK) {
+                // Kubernetes and systemd send TERM right after a pre-stop hook: the drain goes on (nats-server #1973)
+                LOG.info("In lame duck mode: ignoring SIGTERM, the drain goes on");
+            } else {
+                node.shutdown();
+            }
+        });
+        ProcessSignals.trap("USR1", "user defined signal 1", () -> {
+            LogSetup.reopen();
+            LOG.info("Reopened log file");
+        });
+        ProcessSignals.trap("USR2", "user defined signal 2", node::enterLameDuckMode);
+        ProcessSignals.trap("HUP", "hangup", () -> reload(node));
         while (!node.awaitStopped(Duration.ofDays(1))) {
             // keep waiting: the node stops on a signal
         }
         return 0;
+    }
+
+    /** SIGHUP: reads the config file again; run-time settings change, the others are reported and kept. */
+    private void reload(JetraftNode node) {
+        LoadedConfig next;
+        try {
+            next = ConfigLoader.load(Optional.ofNullable(configFile), overrides());
+        } catch (ConfigException e) {
+            LOG.error("Failed to reload server configuration: {}", e.getMessage());
+            return;
+        }
+        next.warnings().forEach(w -> LOG.warn("{}", w));
+        ReloadPlan plan = ReloadPlan.between(node.config(), next.config());
+        plan.refused().forEach(r -> LOG.warn("Reload: {}", r));
+        ServerConfig before = node.config();
+        node.applyConfig(plan.effective());
+        ServerConfig after = plan.effective();
+        if (before.debug() != after.debug() || before.trace() != after.trace() || before.logTime() != after.logTime()
+                || !before.logFile().equals(after.logFile())) {
+            LogSetup.configure(after.logFile(), after.debug(), after.trace(), after.logTime());
+        }
+        plan.applied().forEach(a -> LOG.info("Reload: {}", a));
+        LOG.info("Reloaded server configuration");
     }
 
     private ConfigOverrides overrides() {

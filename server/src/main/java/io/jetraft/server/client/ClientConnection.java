@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * messages for its subscriptions arrive from any thread through {@link #deliver}.
  */
 public final class ClientConnection extends ChannelInboundHandlerAdapter
-        implements ClientProtocolHandler, Subscriber, Publisher {
+        implements ClientProtocolHandler, Subscriber, Publisher, io.jetraft.server.lameduck.LameDuckSteps.DrainedClient {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClientConnection.class);
 
@@ -163,6 +163,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     }
 
     /** Closes the connection for the node's shutdown or lame-duck drain; no -ERR, as nats-server. */
+    @Override
     public void closeForShutdown() {
         channel.eventLoop().execute(() -> close(ClosedReason.SERVER_SHUTDOWN, true));
     }

@@ -7,6 +7,8 @@ import io.jetraft.server.client.ClientListener;
 import io.jetraft.server.client.ClientRegistry;
 import io.jetraft.server.client.InfoFactory;
 import io.jetraft.server.dispatch.Dispatcher;
+import io.jetraft.server.lameduck.LameDuckDrain;
+import io.jetraft.server.lameduck.LameDuckSteps;
 import io.jetraft.server.monitor.ConnzEndpoint;
 import io.jetraft.server.monitor.HealthCheck;
 import io.jetraft.server.monitor.HealthzEndpoint;
@@ -49,6 +51,7 @@ public final class JetraftNode implements AutoCloseable {
     private final ClusterRoutes routes;
     private final AtomicReference<NodeState> state = new AtomicReference<>(NodeState.STARTING);
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile LameDuckDrain drain;
 
     private JetraftNode(ServerConfig initial) {
         this.config = new LiveConfig(initial);
@@ -118,10 +121,91 @@ public final class JetraftNode implements AutoCloseable {
                 cl.listen().port() == 0 ? 0 : cl.listen().port() + 1000)).toString()).orElse("");
     }
 
-    /** The cluster's client URLs changed: future INFOs list them, and connected clients hear at once. */
+    /**
+     * The cluster's client URLs changed: future INFOs list them, and connected clients hear at once (in lame-duck
+     * mode they hear it with the "ldm" INFO of step 7 instead).
+     */
     private void connectUrlsChanged(List<String> urls) {
         info.setConnectUrls(urls);
-        clients.open().forEach(ClientConnection::sendAsyncInfo);
+        if (state.get() == NodeState.RUNNING) {
+            clients.open().forEach(ClientConnection::sendAsyncInfo);
+        }
+    }
+
+    /**
+     * Starts lame-duck mode (SIGUSR2, {@code jetraft --signal ldm}) on a thread of its own; it ends with the node
+     * shut down. Returns false (and does nothing) unless the node is running.
+     */
+    public boolean enterLameDuckMode() {
+        if (!state.compareAndSet(NodeState.RUNNING, NodeState.LAME_DUCK)) {
+            return false;
+        }
+        ServerConfig c = config.get();
+        LameDuckDrain d = new LameDuckDrain(new DrainSteps(), c.lameDuckDuration(), c.lameDuckGracePeriod(),
+                new java.util.SplittableRandom(), System::nanoTime, null);
+        drain = d;
+        Thread t = new Thread(d::run, "jetraft-lame-duck");
+        t.start();
+        return true;
+    }
+
+    /** The node's side of each lame-duck step. */
+    private final class DrainSteps implements LameDuckSteps {
+        @Override
+        public void closeClientListener() {
+            clientListener.close();
+            if (routes != null) {
+                routes.announceOffline();
+            }
+        }
+
+        @Override
+        public String transferLeadership(Duration bound) {
+            return "this node leads no Raft group";
+        }
+
+        @Override
+        public void stopStreamLayer() {
+            // JetStream is not running on this node
+        }
+
+        @Override
+        public void stopRaft() {
+            // no Raft server on this node
+        }
+
+        @Override
+        public void awaitListenersClosed() {
+            if (clientListener.isListening()) {
+                throw new IllegalStateException("the client listener is still open");
+            }
+        }
+
+        @Override
+        public List<ClientConnection> clients() {
+            return List.copyOf(clients.open());
+        }
+
+        @Override
+        public void announceToRoutes() {
+            if (routes != null) {
+                routes.announceLameDuck();
+            }
+        }
+
+        @Override
+        public void announceToClients() {
+            info.setLameDuck(true);
+            if (routes != null) {
+                info.setConnectUrls(routes.connectUrls());
+            }
+            clients.open().forEach(ClientConnection::sendAsyncInfo);
+        }
+
+        @Override
+        public void shutdown() {
+            JetraftNode.this.shutdown();
+        }
     }
 
     /** The routes of this node, or null when it is not clustered. */
@@ -149,6 +233,11 @@ public final class JetraftNode implements AutoCloseable {
         return config.get();
     }
 
+    /** Takes a reloaded configuration (only run-time settings differ; see ReloadPlan). */
+    public void applyConfig(ServerConfig next) {
+        config.set(next);
+    }
+
     /**
      * Stops the node gracefully: no new clients, every client closed after its pending output, monitoring closed,
      * threads stopped, pid file removed. Idempotent; concurrent callers wait for the first.
@@ -159,6 +248,11 @@ public final class JetraftNode implements AutoCloseable {
         if (previous == NodeState.STOPPING || previous == NodeState.STOPPED) {
             awaitStopped(Duration.ofSeconds(30));
             return;
+        }
+        LameDuckDrain d = drain;
+        if (d != null) {
+            // SIGINT during lame-duck mode cuts the drain short, as nats-server does
+            d.abort();
         }
         long t0 = System.nanoTime();
         LOG.info("Initiating Shutdown...");

@@ -60,6 +60,7 @@ public final class ClusterRoutes implements InterestListener, AutoCloseable {
     private final List<Solicitor> solicitors = new ArrayList<>();
     private final List<Runnable> peerListeners = new CopyOnWriteArrayList<>();
     private volatile boolean lameDuck;
+    private volatile boolean offline;
     private volatile boolean closed;
     private volatile List<String> connectUrls = List.of();
     private Channel listener;
@@ -128,7 +129,7 @@ public final class ClusterRoutes implements InterestListener, AutoCloseable {
         HostPort listen = cluster().listen();
         return new RouteInfo(identity.serverId(), identity.serverName(), NodeIdentity.NATS_COMPATIBLE_VERSION,
                 cluster().name(), listen.host(), boundPort, lameDuck ? List.of() : ownClientUrls.get(), raftAddress,
-                jetstream, lameDuck);
+                jetstream, lameDuck, offline);
     }
 
     SubjectIndex index() {
@@ -320,7 +321,7 @@ public final class ClusterRoutes implements InterestListener, AutoCloseable {
         List<PeerNode> out = new ArrayList<>();
         for (RouteConnection r : routes.values()) {
             RouteInfo i = r.remote();
-            out.add(new PeerNode(i.serverName(), i.serverId(), i.raftAddress(), i.lameDuck()));
+            out.add(new PeerNode(i.serverName(), i.serverId(), i.raftAddress(), i.lameDuck(), i.offline()));
         }
         return out;
     }
@@ -338,14 +339,24 @@ public final class ClusterRoutes implements InterestListener, AutoCloseable {
         return routes.size();
     }
 
+    /** Lame-duck step 1: tell every peer at once that this node is going offline (no new clients, no leader). */
+    public void announceOffline() {
+        offline = true;
+        sendInfoToPeers();
+    }
+
     /** Lame-duck step 6: tell every peer, which then stops advertising this node's client URLs. */
     public void announceLameDuck() {
         lameDuck = true;
+        sendInfoToPeers();
+        recomputeConnectUrls();
+    }
+
+    private void sendInfoToPeers() {
         byte[] info = localInfo().toProtocol().getBytes(java.nio.charset.StandardCharsets.UTF_8);
         synchronized (this) {
             routes.values().forEach(r -> r.send(info));
         }
-        recomputeConnectUrls();
     }
 
     /** Stops listening and soliciting and closes every route. */

@@ -23,7 +23,8 @@ public record RouteInfo(
         @JsonProperty("connect_urls") List<String> connectUrls,
         @JsonProperty("raft_address") String raftAddress,
         @JsonProperty("jetstream") boolean jetstream,
-        @JsonProperty("ldm") boolean lameDuck) {
+        @JsonProperty("ldm") boolean lameDuck,
+        @JsonProperty("offline") boolean offline) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -54,8 +55,5 @@ public record RouteInfo(
         }
     }
 
-    public RouteInfo withLameDuck(boolean ldm) {
-        return new RouteInfo(serverId, serverName, version, cluster, host, port, connectUrls, raftAddress, jetstream,
-                ldm);
-    }
+
 }

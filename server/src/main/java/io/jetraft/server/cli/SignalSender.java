@@ -1,0 +1,183 @@
+package io.jetraft.server.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code jetraft --signal CMD[=PID|PIDFILE|PREFIX*]}, as nats-server's {@code --signal}: finds the running jetraft
+ * server (or the one named by pid, pid file or pid prefix) and sends it the signal for the command.
+ */
+final class SignalSender {
+
+    /** Command to signal, as nats-server's CommandToSignal. */
+    static final Map<String, String> COMMANDS = Map.of(
+            "stop", "KILL",
+            "quit", "INT",
+            "term", "TERM",
+            "reopen", "USR1",
+            "reload", "HUP",
+            "ldm", "USR2");
+
+    private static final Set<String> NOT_SERVER_COMMANDS = Set.of("bench", "dev-cluster", "--signal", "-sl",
+            "-h", "--help", "-v", "--version", "help");
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    SignalSender(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    /** Returns the exit code: 0 when every signal was sent. */
+    int send(String spec) {
+        String[] parts = spec.split("=", -1);
+        if (parts.length > 2) {
+            return fail("invalid signal parameters: " + Arrays.toString(parts));
+        }
+        String command = parts[0];
+        String signal = COMMANDS.get(command);
+        if (signal == null) {
+            return fail("unknown signal \"" + command + "\"");
+        }
+        String selector = parts.length == 2 ? parts[1] : "";
+        List<Long> targets;
+        try {
+            targets = targets(selector);
+        } catch (IllegalArgumentException e) {
+            return fail(e.getMessage());
+        }
+        List<String> failures = new ArrayList<>();
+        for (long pid : targets) {
+            String error = kill(signal, pid);
+            if (error != null) {
+                failures.add("signal \"" + command + "\" " + pid + ": " + error);
+            } else {
+                out.println("jetraft: sent SIG" + signal + " (" + command + ") to " + pid);
+            }
+        }
+        if (!failures.isEmpty()) {
+            return fail(String.join("\n", failures));
+        }
+        return 0;
+    }
+
+    private List<Long> targets(String selector) {
+        List<Long> running = runningServers();
+        if (selector.isEmpty()) {
+            if (running.isEmpty()) {
+                throw new IllegalArgumentException("no jetraft processes running");
+            }
+            if (running.size() > 1) {
+                StringBuilder sb = new StringBuilder("multiple jetraft processes running:");
+                running.forEach(p -> sb.append('\n').append(p));
+                throw new IllegalArgumentException(sb.toString());
+            }
+            return running;
+        }
+        if (selector.endsWith("*")) {
+            String prefix = selector.substring(0, selector.length() - 1);
+            if (!prefix.isEmpty() && !prefix.chars().allMatch(Character::isDigit)) {
+                throw new IllegalArgumentException("invalid pid: " + prefix);
+            }
+            List<Long> matching = running.stream().filter(p -> Long.toString(p).startsWith(prefix)).toList();
+            if (matching.isEmpty()) {
+                throw new IllegalArgumentException("no jetraft processes running with a pid starting with " + prefix);
+            }
+            return matching;
+        }
+        String pidText = selector;
+        Path file = Path.of(selector);
+        if (!selector.chars().allMatch(Character::isDigit)) {
+            if (!Files.exists(file) && !selector.contains("/")) {
+                throw new IllegalArgumentException("invalid pid: " + selector);
+            }
+            try {
+                pidText = Files.readString(file, StandardCharsets.US_ASCII).trim();
+            } catch (IOException e) {
+                throw new IllegalArgumentException("could not read pid file " + selector + ": "
+                        + (e.getMessage() == null ? e.toString() : e.getClass().getSimpleName() + " " + e.getMessage()));
+            }
+            if (pidText.isEmpty() || !pidText.chars().allMatch(Character::isDigit)) {
+                throw new IllegalArgumentException("pid file " + selector + " does not hold a pid: \""
+                        + pidText + "\"");
+            }
+        }
+        long pid;
+        try {
+            pid = Long.parseLong(pidText);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("invalid pid: " + pidText);
+        }
+        Optional<ProcessHandle> process = ProcessHandle.of(pid);
+        if (process.isEmpty() || !process.get().isAlive()) {
+            throw new IllegalArgumentException("no process with pid " + pid);
+        }
+        if (!isJetraftServer(process.get())) {
+            throw new IllegalArgumentException("process " + pid + " is not a jetraft server");
+        }
+        return List.of(pid);
+    }
+
+    /** Every live jetraft server process but this one, by pid. */
+    static List<Long> runningServers() {
+        long self = ProcessHandle.current().pid();
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.pid() != self)
+                .filter(SignalSender::isJetraftServer)
+                .map(ProcessHandle::pid)
+                .sorted()
+                .toList();
+    }
+
+    /** A java process running jetraft's jar or main class as a server (not bench, dev-cluster or --signal). */
+    static boolean isJetraftServer(ProcessHandle p) {
+        ProcessHandle.Info info = p.info();
+        String[] args = info.arguments().orElse(null);
+        if (args == null) {
+            return false;
+        }
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            boolean main = a.equals(JetraftCommand.class.getName())
+                    || (a.endsWith("jetraft-server.jar") && i > 0 && args[i - 1].equals("-jar"));
+            if (main) {
+                return i + 1 >= args.length || !NOT_SERVER_COMMANDS.contains(args[i + 1]);
+            }
+        }
+        return false;
+    }
+
+    private static String kill(String signal, long pid) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).redirectErrorStream(true)
+                    .start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS)) {
+                kill.destroyForcibly();
+                return "kill did not finish";
+            }
+            String output = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            return kill.exitValue() == 0 ? null : output.isEmpty() ? "kill exited " + kill.exitValue() : output;
+        } catch (IOException e) {
+            return e.getMessage();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        }
+    }
+
+    private int fail(String message) {
+        err.println("jetraft: " + message);
+        return 1;
+    }
+}
