@@ -33,11 +33,12 @@ public final class VarzEndpoint implements MonitorEndpoint {
     private final IntSupplier clientPort;
     private final IntSupplier httpPort;
     private final Supplier<Map<String, Long>> httpRequests;
+    private final IntSupplier routes;
     private final Instant configLoadTime = Instant.now();
 
     public VarzEndpoint(NodeIdentity identity, LiveConfig config, ServerStats stats, ClientRegistry clients,
                         SubjectIndex index, IntSupplier clientPort, IntSupplier httpPort,
-                        Supplier<Map<String, Long>> httpRequests) {
+                        Supplier<Map<String, Long>> httpRequests, IntSupplier routes) {
         this.identity = identity;
         this.config = config;
         this.stats = stats;
@@ -46,6 +47,7 @@ public final class VarzEndpoint implements MonitorEndpoint {
         this.clientPort = clientPort;
         this.httpPort = httpPort;
         this.httpRequests = httpRequests;
+        this.routes = routes;
     }
 
     @Override
@@ -90,7 +92,7 @@ public final class VarzEndpoint implements MonitorEndpoint {
         v.put("cpu", cpuPercent());
         v.put("connections", clients.size());
         v.put("total_connections", stats.totalConnections.sum());
-        v.put("routes", 0);
+        v.put("routes", routes.getAsInt());
         v.put("remotes", 0);
         v.put("leafnodes", 0);
         v.put("in_msgs", stats.inMsgs.sum());

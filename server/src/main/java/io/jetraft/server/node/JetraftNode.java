@@ -93,7 +93,7 @@ public final class JetraftNode implements AutoCloseable {
         monitor.register("/", q -> MonitorResponse.json(200, "{\"endpoints\":[\"/varz\",\"/connz\",\"/healthz\"]}"));
         monitor.register("/healthz", new HealthzEndpoint(this::health));
         monitor.register("/varz", new VarzEndpoint(identity, config, stats, clients, index, this::clientPort,
-                this::httpPort, monitor::requestCounts));
+                this::httpPort, monitor::requestCounts, () -> routes == null ? 0 : routes.size()));
         monitor.register("/connz", new ConnzEndpoint(identity, clients));
         monitor.register("/routez", new RoutezEndpoint(identity, () -> routes == null ? List.of() : routes.snapshots()));
         monitor.bind(c.httpListen());

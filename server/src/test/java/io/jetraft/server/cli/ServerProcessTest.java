@@ -123,6 +123,64 @@ class ServerProcessTest {
     }
 
     @Test
+    void sighupReloadsRunTimeSettingsAndKeepsThePort() throws Exception {
+        int port = freePort();
+        int otherPort = freePort();
+        int http = freePort();
+        Path conf = dir.resolve("reload.conf");
+        Path log = dir.resolve("reload.log");
+        Files.writeString(conf, "listen: 127.0.0.1:" + port + "\nhttp_port: " + http + "\nmax_payload: 64KB\n");
+        Process p = jetraft("-c", conf.toString(), "-l", log.toString());
+        awaitHealthy(http);
+        try (Connection nc = Nats.connect("nats://127.0.0.1:" + port)) {
+            assertThat(nc.getServerInfo().getMaxPayload()).isEqualTo(64 * 1024);
+        }
+        Files.writeString(conf, "listen: 127.0.0.1:" + otherPort + "\nhttp_port: " + http
+                + "\nmax_payload: 128KB\nlame_duck_duration: 45s\n");
+        signal(p, "HUP");
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.readString(log)
+                .contains("Reloaded server configuration"));
+        String text = Files.readString(log);
+        assertThat(text).contains("Trapped \"hangup\" signal")
+                .contains("listen cannot be changed at run time (was 127.0.0.1:" + port + ", now 127.0.0.1:"
+                        + otherPort + "); keeping 127.0.0.1:" + port)
+                .contains("Reload: max_payload: 65536 -> 131072")
+                .contains("Reload: lame_duck_duration: 2m0s -> 45s");
+        try (Connection nc = Nats.connect("nats://127.0.0.1:" + port)) {
+            assertThat(nc.getServerInfo().getMaxPayload()).isEqualTo(128 * 1024);
+        }
+        Files.writeString(conf, "listen: 127.0.0.1:" + port + "\nmax_payload: {\n");
+        signal(p, "HUP");
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.readString(log)
+                .contains("Failed to reload server configuration"));
+        try (Connection nc = Nats.connect("nats://127.0.0.1:" + port)) {
+            assertThat(nc.getServerInfo().getMaxPayload()).isEqualTo(128 * 1024);
+        }
+        signal(p, "TERM");
+        assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isZero();
+    }
+
+    @Test
+    void sigusr1ReopensTheLogFileAfterRotation() throws Exception {
+        int port = freePort();
+        int http = freePort();
+        Path log = dir.resolve("rotate.log");
+        Path rotated = dir.resolve("rotate.log.1");
+        Process p = jetraft("-a", "127.0.0.1", "-p", Integer.toString(port), "-m", Integer.toString(http), "-l",
+                log.toString());
+        awaitHealthy(http);
+        Files.move(log, rotated);
+        signal(p, "USR1");
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(log)
+                && Files.readString(log).contains("Reopened log file"));
+        assertThat(Files.readString(rotated)).contains("Server is ready").contains("Trapped \"user defined signal 1\"");
+        signal(p, "TERM");
+        assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(Files.readString(log)).contains("Server Exiting..");
+    }
+
+    @Test
     void aBadConfigFileIsRefusedWithFileLineAndColumn() throws Exception {
         Path conf = dir.resolve("broken.conf");
         Files.writeString(conf, "port: 4222\ncluster {\n  name: c1\n");

@@ -118,6 +118,29 @@ class ClusterRoutesTest {
     }
 
     @Test
+    void varzAndRoutezDescribeTheMesh() throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        String varz = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
+                + nodes[0].httpPort() + "/varz")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        com.fasterxml.jackson.databind.JsonNode v = new com.fasterxml.jackson.databind.ObjectMapper().readTree(varz);
+        assertThat(v.get("routes").asInt()).isEqualTo(2);
+        assertThat(v.get("cluster").get("name").asText()).isEqualTo("c1");
+        assertThat(v.get("cluster").get("cluster_port").asInt()).isEqualTo(clusterPorts[0]);
+        assertThat(v.get("cluster").get("urls")).hasSize(3);
+        String routez = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
+                + nodes[0].httpPort() + "/routez")).build(), java.net.http.HttpResponse.BodyHandlers.ofString())
+                .body();
+        com.fasterxml.jackson.databind.JsonNode r = new com.fasterxml.jackson.databind.ObjectMapper().readTree(routez);
+        assertThat(r.get("num_routes").asInt()).isEqualTo(2);
+        com.fasterxml.jackson.databind.JsonNode first = r.get("routes").get(0);
+        for (String field : List.of("rid", "remote_id", "remote_name", "did_solicit", "is_configured", "ip", "port",
+                "start", "last_activity", "rtt", "uptime", "idle", "pending_size", "in_msgs", "out_msgs",
+                "in_bytes", "out_bytes", "subscriptions")) {
+            assertThat(first.has(field)).as(field).isTrue();
+        }
+    }
+
+    @Test
     void requestReplyWorksAcrossNodes() throws Exception {
         Connection responder = connect(2);
         Dispatcher d = responder.createDispatcher(m -> responder.publish(m.getReplyTo(), m.getData()));
