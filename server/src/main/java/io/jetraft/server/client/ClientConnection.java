@@ -238,8 +238,6 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         int size = message.totalLength();
         inMsgs++;
         inBytes += size;
-        context.stats().inMsgs.increment();
-        context.stats().inBytes.add(size);
         if (opts.verbose()) {
             sendRaw(OK);
         }
@@ -385,10 +383,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             slowConsumer();
             return false;
         }
-        context.stats().outMsgs.increment();
-        context.stats().outBytes.add(dataSize);
         if (flush) {
-            outbound.scheduleFlush();
+            outbound.flushSoon();
         }
         return true;
     }

@@ -95,10 +95,11 @@ public final class VarzEndpoint implements MonitorEndpoint {
         v.put("routes", routes.getAsInt());
         v.put("remotes", 0);
         v.put("leafnodes", 0);
-        v.put("in_msgs", stats.inMsgs.sum());
-        v.put("out_msgs", stats.outMsgs.sum());
-        v.put("in_bytes", stats.inBytes.sum());
-        v.put("out_bytes", stats.outBytes.sum());
+        ClientRegistry.Traffic traffic = clients.traffic();
+        v.put("in_msgs", traffic.inMsgs());
+        v.put("out_msgs", traffic.outMsgs());
+        v.put("in_bytes", traffic.inBytes());
+        v.put("out_bytes", traffic.outBytes());
         v.put("slow_consumers", stats.slowConsumers.sum());
         v.put("subscriptions", index.count());
         ObjectNode req = v.putObject("http_req_stats");

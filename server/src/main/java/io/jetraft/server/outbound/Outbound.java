@@ -81,9 +81,14 @@ public final class Outbound {
             flush = commitLocked(bytes.length, congestedAbove);
         }
         if (flush) {
-            scheduleFlush();
+            FlushBatch.schedule(this);
         }
         return true;
+    }
+
+    /** Schedules the flush a {@link #commitLocked} asked for: now, or after the current read batch. */
+    public void flushSoon() {
+        FlushBatch.schedule(this);
     }
 
     public void scheduleFlush() {

@@ -31,6 +31,17 @@ abstract class LineDecoder extends ByteToMessageDecoder {
         ctx.fireChannelReadComplete();
     }
 
+    /** Deliveries caused by this read are flushed once, after the whole read (see FlushBatch). */
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        io.jetraft.server.outbound.FlushBatch.begin();
+        try {
+            super.channelRead(ctx, msg);
+        } finally {
+            io.jetraft.server.outbound.FlushBatch.end();
+        }
+    }
+
     @Override
     protected final void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         while (in.isReadable() && !failed) {

@@ -362,7 +362,7 @@ public final class RouteConnection extends ChannelInboundHandlerAdapter
             flush = outbound.commitLocked(b.writerIndex() - before, cluster.maxPending() / 2);
         }
         if (flush) {
-            outbound.scheduleFlush();
+            outbound.flushSoon();
         }
         return true;
     }

@@ -64,6 +64,11 @@ public final class Subscription {
      */
     public Claim claimDelivery() {
         long max = maxMessages;
+        if (max <= 0) {
+            // no limit: the count only informs a later UNSUB max, so a racy increment is enough
+            delivered.lazySet(delivered.get() + 1);
+            return Claim.DELIVER;
+        }
         long n = delivered.incrementAndGet();
         if (max <= 0 || n < max) {
             return Claim.DELIVER;
