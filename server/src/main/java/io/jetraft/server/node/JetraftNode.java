@@ -49,6 +49,7 @@ public final class JetraftNode implements AutoCloseable {
     private final ClientListener clientListener;
     private final MonitorServer monitor;
     private final ClusterRoutes routes;
+    private final io.jetraft.server.internal.InternalClient internal;
     private final AtomicReference<NodeState> state = new AtomicReference<>(NodeState.STARTING);
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile LameDuckDrain drain;
@@ -63,6 +64,7 @@ public final class JetraftNode implements AutoCloseable {
                 dispatcher, () -> ClusterRoutes.advertisedClientUrls(config.get(), clientPort()),
                 this::connectUrlsChanged, raftAddress(initial), initial.jetstream().enabled());
         InterestListener interest = routes == null ? InterestListener.NONE : routes;
+        this.internal = new io.jetraft.server.internal.InternalClient(index, dispatcher, () -> interest);
         ClientContext context = new ClientContext(config, stats, index, clients, dispatcher, info, () -> interest);
         this.clientListener = new ClientListener(context, loops);
         this.monitor = new MonitorServer(loops);
@@ -206,6 +208,11 @@ public final class JetraftNode implements AutoCloseable {
         public void shutdown() {
             JetraftNode.this.shutdown();
         }
+    }
+
+    /** How the node's own services publish and subscribe. */
+    public io.jetraft.server.internal.InternalClient internalClient() {
+        return internal;
     }
 
     /** The routes of this node, or null when it is not clustered. */

@@ -1,0 +1,136 @@
+package io.jetraft.server.internal;
+
+import io.jetraft.server.dispatch.Dispatcher;
+import io.jetraft.server.protocol.InboundMessage;
+import io.jetraft.server.subject.InterestListener;
+import io.jetraft.server.subject.SubjectIndex;
+import io.jetraft.server.subject.Subscriber;
+import io.jetraft.server.subject.Subscription;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How the node's own services (JetStream) publish and subscribe: subscriptions live in the same subject index as
+ * clients', messages for them are copied and handed to the service's executor (never run on an event loop), and
+ * publishes go through the same dispatcher, so they reach local clients and other nodes alike.
+ */
+public final class InternalClient {
+
+    private static final Logger LOG = LoggerFactory.getLogger(InternalClient.class);
+
+    private final SubjectIndex index;
+    private final Dispatcher dispatcher;
+    private final Supplier<InterestListener> interest;
+
+    public InternalClient(SubjectIndex index, Dispatcher dispatcher, Supplier<InterestListener> interest) {
+        this.index = index;
+        this.dispatcher = dispatcher;
+        this.interest = interest;
+    }
+
+    /**
+     * Subscribes a service.
+     *
+     * @param announce whether other nodes learn of the interest (true for subjects only this node serves, such as
+     *        a stream leader's; false for requests every node answers itself, such as $JS.API)
+     */
+    public InternalSubscription subscribe(String subject, String queue, boolean announce, Executor executor,
+                                          Consumer<InternalMessage> handler) {
+        InternalSubscription s = new InternalSubscription(announce, executor, handler);
+        Subscription sub = new Subscription(s, subject, queue, "internal");
+        s.subscription = sub;
+        if (!index.insert(sub)) {
+            throw new IllegalArgumentException("invalid subject for an internal subscription: " + subject);
+        }
+        if (announce) {
+            interest.get().added(sub);
+        }
+        return s;
+    }
+
+    /** Publishes a message from the node itself (to clients here and, through routes, elsewhere). */
+    public int publish(String subject, String reply, byte[] headers, byte[] data) {
+        ByteBuf buf = Unpooled.buffer(subject.length() + (reply == null ? 0 : reply.length())
+                + (headers == null ? 0 : headers.length) + (data == null ? 0 : data.length));
+        try {
+            InboundMessage.layout(buf, subject, reply, headers, data);
+            InboundMessage message = InboundMessage.of(buf, subject, reply, headers == null ? 0 : headers.length);
+            return dispatcher.dispatch(message, null, true);
+        } finally {
+            buf.release();
+        }
+    }
+
+    public int publish(String subject, String reply, String data) {
+        return publish(subject, reply, null, data.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** One internal subscription; {@link #close()} removes it. */
+    public final class InternalSubscription implements Subscriber, AutoCloseable {
+        private final boolean announce;
+        private final Executor executor;
+        private final Consumer<InternalMessage> handler;
+        private Subscription subscription;
+        private volatile boolean open = true;
+
+        private InternalSubscription(boolean announce, Executor executor, Consumer<InternalMessage> handler) {
+            this.announce = announce;
+            this.executor = executor;
+            this.handler = handler;
+        }
+
+        public String subject() {
+            return subscription.subject();
+        }
+
+        @Override
+        public boolean deliver(Subscription sub, InboundMessage message) {
+            if (!open) {
+                return false;
+            }
+            InternalMessage copy = new InternalMessage(message.subject(), message.reply(),
+                    message.hasHeaders() ? message.headerBytes() : null, message.payloadBytes());
+            try {
+                executor.execute(() -> {
+                    try {
+                        handler.accept(copy);
+                    } catch (RuntimeException e) {
+                        LOG.error("internal handler for {} failed", copy.subject(), e);
+                    }
+                });
+                return true;
+            } catch (RejectedExecutionException e) {
+                LOG.warn("internal handler for {} is overloaded or stopped; message dropped", copy.subject());
+                return false;
+            }
+        }
+
+        @Override
+        public void limitReached(Subscription sub) {
+            close();
+        }
+
+        @Override
+        public boolean isOpen() {
+            return open;
+        }
+
+        @Override
+        public void close() {
+            if (!open) {
+                return;
+            }
+            open = false;
+            if (index.remove(subscription) && announce) {
+                interest.get().removed(subscription);
+            }
+        }
+    }
+}
