@@ -341,7 +341,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         boolean headers = message.hasHeaders() && options.headers();
         int dataSize = headers || !message.hasHeaders() ? message.totalLength() : message.payloadLength();
         byte[] sid = subscription.sidBytes();
-        int size = MESSAGE_FRAMING + message.subjectLength() + sid.length + message.replyLength() + dataSize;
+        int size = MESSAGE_FRAMING + message.shownSubjectLength() + sid.length + message.replyLength() + dataSize;
         boolean flush = false;
         boolean slow = false;
         synchronized (outbound) {
@@ -354,7 +354,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
                 ByteBuf b = outbound.bufferLocked(size);
                 int before = b.writerIndex();
                 b.writeBytes(headers ? HMSG : MSG);
-                message.writeSubject(b);
+                message.writeShownSubject(b);
                 b.writeByte(' ');
                 b.writeBytes(sid);
                 b.writeByte(' ');

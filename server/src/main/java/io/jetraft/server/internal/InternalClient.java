@@ -57,11 +57,20 @@ public final class InternalClient {
 
     /** Publishes a message from the node itself (to clients here and, through routes, elsewhere). */
     public int publish(String subject, String reply, byte[] headers, byte[] data) {
+        return publish(subject, null, reply, headers, data);
+    }
+
+    /**
+     * Publishes a message routed by {@code subject} that receivers see with the subject {@code shownAs} (JetStream
+     * delivers a stored message to an inbox this way), or as {@code subject} when shownAs is null.
+     */
+    public int publish(String subject, String shownAs, String reply, byte[] headers, byte[] data) {
         ByteBuf buf = Unpooled.buffer(subject.length() + (reply == null ? 0 : reply.length())
                 + (headers == null ? 0 : headers.length) + (data == null ? 0 : data.length));
         try {
             InboundMessage.layout(buf, subject, reply, headers, data);
             InboundMessage message = InboundMessage.of(buf, subject, reply, headers == null ? 0 : headers.length);
+            message.deliverAs(shownAs);
             return dispatcher.dispatch(message, null, true);
         } finally {
             buf.release();

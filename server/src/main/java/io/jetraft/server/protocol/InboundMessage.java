@@ -21,6 +21,7 @@ public final class InboundMessage {
     private int totalLength;
     private int dataIndex;
     private String subject;
+    private byte[] deliverAs;
 
     void setControl(ByteBuf buffer, int subjectIndex, int subjectLength, String subject, int replyIndex,
                     int replyLength, int headerLength, int totalLength) {
@@ -32,6 +33,7 @@ public final class InboundMessage {
         this.replyLength = replyLength;
         this.headerLength = headerLength;
         this.totalLength = totalLength;
+        this.deliverAs = null;
     }
 
     void setData(ByteBuf buffer, int dataIndex) {
@@ -63,6 +65,20 @@ public final class InboundMessage {
         this.headerLength = headerLength;
         this.dataIndex = start + subjectLen + replyLen;
         this.totalLength = buffer.writerIndex() - dataIndex;
+        this.deliverAs = null;
+    }
+
+    /**
+     * Routes this message by {@link #subject()} but shows receivers another subject: how JetStream delivers a stored
+     * message (its original subject) to a consumer's inbox or deliver subject.
+     */
+    public void deliverAs(String shownSubject) {
+        this.deliverAs = shownSubject == null ? null : shownSubject.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The subject receivers see, when it differs from the one the message is routed by; null otherwise. */
+    public String deliverAs() {
+        return deliverAs == null ? null : new String(deliverAs, StandardCharsets.UTF_8);
     }
 
     /** Writes subject, reply, headers and payload back to back, the layout {@link #reset} reads. */
@@ -104,8 +120,32 @@ public final class InboundMessage {
         return totalLength - headerLength;
     }
 
+    /** Writes the routing subject (what routes need). */
     public void writeSubject(ByteBuf out) {
         out.writeBytes(buffer, subjectIndex, subjectLength);
+    }
+
+    /** Writes the subject a receiving client sees: the deliver-as subject if set, else the routing subject. */
+    public void writeShownSubject(ByteBuf out) {
+        if (deliverAs != null) {
+            out.writeBytes(deliverAs);
+        } else {
+            out.writeBytes(buffer, subjectIndex, subjectLength);
+        }
+    }
+
+    public boolean hasDeliverAs() {
+        return deliverAs != null;
+    }
+
+    /** Writes the deliver-as subject; call only when {@link #hasDeliverAs()}. */
+    public void writeDeliverAs(ByteBuf out) {
+        out.writeBytes(deliverAs);
+    }
+
+    /** Length of the subject a client sees. */
+    public int shownSubjectLength() {
+        return deliverAs != null ? deliverAs.length : subjectLength;
     }
 
     public void writeReply(ByteBuf out) {

@@ -43,7 +43,7 @@ public final class RouteProtocolDecoder extends LineDecoder {
         switch (line.first() | 0x20) {
             case 'r' -> {
                 if ((args = line.opWithArgs("RMSG")) > 0) {
-                    return routedMessage(in, lineIndex, args, false);
+                    return routedMessage(in, lineIndex, args, false, false);
                 } else if ((args = line.opWithArgs("RS+")) > 0) {
                     interest(args, true);
                 } else if ((args = line.opWithArgs("RS-")) > 0) {
@@ -54,7 +54,15 @@ public final class RouteProtocolDecoder extends LineDecoder {
             }
             case 'h' -> {
                 if ((args = line.opWithArgs("HRMSG")) > 0) {
-                    return routedMessage(in, lineIndex, args, true);
+                    return routedMessage(in, lineIndex, args, true, false);
+                } else if ((args = line.opWithArgs("HDMSG")) > 0) {
+                    return routedMessage(in, lineIndex, args, true, true);
+                }
+                unknownOperation("Route");
+            }
+            case 'd' -> {
+                if ((args = line.opWithArgs("DMSG")) > 0) {
+                    return routedMessage(in, lineIndex, args, false, true);
                 }
                 unknownOperation("Route");
             }
@@ -116,27 +124,30 @@ public final class RouteProtocolDecoder extends LineDecoder {
 
     /**
      * RMSG $G subject [reply] size; RMSG $G subject + reply q1.. size; RMSG $G subject | q1.. size; HRMSG with a
-     * header size before the total size.
+     * header size before the total size. DMSG/HDMSG (jetraft's JetStream deliveries) carry the subject receivers see
+     * right after the routing subject.
      */
-    private boolean routedMessage(ByteBuf in, int lineIndex, int from, boolean withHeaders) {
+    private boolean routedMessage(ByteBuf in, int lineIndex, int from, boolean withHeaders, boolean deliverAs) {
         int sizes = withHeaders ? 2 : 1;
+        int shown = deliverAs ? 1 : 0;
         int n = line.split(from);
-        if (n < 2 + sizes || n > MAX_ARGS || !line.arg(0).equals(ACCOUNT)) {
+        if (n < 2 + shown + sizes || n > MAX_ARGS || !line.arg(0).equals(ACCOUNT)) {
             parseError("processRoutedMsgArgs Parse Error", from);
             return true;
         }
+        int at = 2 + shown;
         int replyArg = -1;
         List<String> queues = List.of();
-        int middle = n - sizes - 2;
+        int middle = n - sizes - at;
         if (middle == 1) {
-            replyArg = 2;
+            replyArg = at;
         } else if (middle > 1) {
             int firstQueue;
-            if (line.argIs(2, '+') && middle >= 3) {
-                replyArg = 3;
-                firstQueue = 4;
-            } else if (line.argIs(2, '|')) {
-                firstQueue = 3;
+            if (line.argIs(at, '+') && middle >= 3) {
+                replyArg = at + 1;
+                firstQueue = at + 2;
+            } else if (line.argIs(at, '|')) {
+                firstQueue = at + 1;
             } else {
                 parseError("processRoutedMsgArgs Bad Queue Marker", from);
                 return true;
@@ -159,6 +170,9 @@ public final class RouteProtocolDecoder extends LineDecoder {
         InboundMessage message = readMessage(in, lineIndex, 1, replyArg, headerSize, totalSize);
         if (message == null) {
             return hasFailed();
+        }
+        if (deliverAs) {
+            message.deliverAs(line.arg(2));
         }
         handler.onRoutedMessage(message, queues);
         finishMessage(in);

@@ -315,8 +315,8 @@ public final class RouteConnection extends ChannelInboundHandlerAdapter
         for (String q : queues) {
             queueBytes += q.length() + 1;
         }
-        int size = FRAMING + message.subjectLength() + message.replyLength() + queueBytes * 3
-                + message.totalLength();
+        int size = FRAMING + message.subjectLength() + message.shownSubjectLength() + message.replyLength()
+                + queueBytes * 3 + message.totalLength();
         boolean flush;
         synchronized (outbound) {
             if (outbound.isDiscardedLocked()) {
@@ -330,8 +330,16 @@ public final class RouteConnection extends ChannelInboundHandlerAdapter
             }
             ByteBuf b = outbound.bufferLocked(size);
             int before = b.writerIndex();
-            b.writeCharSequence(headers ? "HRMSG $G " : "RMSG $G ", StandardCharsets.US_ASCII);
-            message.writeSubject(b);
+            if (message.hasDeliverAs()) {
+                // jetraft's own form for JetStream deliveries: routed by the first subject, shown as the second
+                b.writeCharSequence(headers ? "HDMSG $G " : "DMSG $G ", StandardCharsets.US_ASCII);
+                message.writeSubject(b);
+                b.writeByte(' ');
+                message.writeDeliverAs(b);
+            } else {
+                b.writeCharSequence(headers ? "HRMSG $G " : "RMSG $G ", StandardCharsets.US_ASCII);
+                message.writeSubject(b);
+            }
             b.writeByte(' ');
             if (!queues.isEmpty()) {
                 if (message.hasReply()) {

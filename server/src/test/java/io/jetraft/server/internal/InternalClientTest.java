@@ -71,6 +71,31 @@ class InternalClientTest {
     }
 
     @Test
+    void aDeliveryRoutedByInboxShowsTheStoredSubjectHereAndOnOtherNodes() throws Exception {
+        startPair();
+        try (Connection onA = Nats.connect("nats://127.0.0.1:" + a.clientPort());
+             Connection onB = Nats.connect("nats://127.0.0.1:" + b.clientPort())) {
+            Subscription local = onA.subscribe("_INBOX.local");
+            Subscription remote = onB.subscribe("_INBOX.remote");
+            onA.flush(Duration.ofSeconds(2));
+            onB.flush(Duration.ofSeconds(2));
+            await().atMost(Duration.ofSeconds(5)).until(() -> a.routes().snapshots().get(0).subscriptions()
+                    .contains("_INBOX.remote"));
+            byte[] headers = "NATS/1.0\r\nK: v\r\n\r\n".getBytes();
+            a.internalClient().publish("_INBOX.local", "orders.eu.1", "$JS.ACK.x", headers, "one".getBytes());
+            a.internalClient().publish("_INBOX.remote", "orders.us.2", "$JS.ACK.y", null, "two".getBytes());
+            Message m1 = local.nextMessage(Duration.ofSeconds(2));
+            assertThat(m1.getSubject()).isEqualTo("orders.eu.1");
+            assertThat(m1.getReplyTo()).isEqualTo("$JS.ACK.x");
+            assertThat(m1.getHeaders().getFirst("K")).isEqualTo("v");
+            Message m2 = remote.nextMessage(Duration.ofSeconds(2));
+            assertThat(m2.getSubject()).isEqualTo("orders.us.2");
+            assertThat(m2.getReplyTo()).isEqualTo("$JS.ACK.y");
+            assertThat(new String(m2.getData())).isEqualTo("two");
+        }
+    }
+
+    @Test
     void internalPublishesReachClientsWithHeaders() throws Exception {
         a = JetraftNode.start(TestConfigs.node().build());
         try (Connection nc = Nats.connect("nats://127.0.0.1:" + a.clientPort())) {
