@@ -246,8 +246,8 @@ public final class MetaStateMachine extends GroupStateMachine {
                     yield Change.refused(s, JsError.consumerNotFound());
                 }
                 ConsumerRecord gone = r.getConsumers(i);
-                yield put(s, r.toBuilder().removeConsumers(i).build(),
-                        MetaReply.newBuilder().setConsumer(gone).build());
+                StreamRecord without = r.toBuilder().removeConsumers(i).build();
+                yield put(s, without, MetaReply.newBuilder().setStream(without).setConsumer(gone).build());
             }
             default -> throw new IllegalStateException("unhandled meta entry " + entry.getKindCase());
         };

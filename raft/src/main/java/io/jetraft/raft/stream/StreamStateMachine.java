@@ -38,6 +38,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The state machine of one stream group: applies publish batches, deletes, purges, expiry, limit changes and the
@@ -57,6 +58,7 @@ public final class StreamStateMachine extends GroupStateMachine {
     private final String storeName;
     private final StreamLimits initialLimits;
     private volatile StreamStore stream;
+    private final AtomicLong replayed = new AtomicLong();
 
     public StreamStateMachine(String streamName, String groupId, StreamLimits initialLimits, NodeStore store,
                               GroupEvents events, Clock clock) {
@@ -87,6 +89,11 @@ public final class StreamStateMachine extends GroupStateMachine {
 
     public String storeName() {
         return storeName;
+    }
+
+    /** How many entries this replica found applied already (a log replay after a restart): none changed anything. */
+    public long replayedEntries() {
+        return replayed.get();
     }
 
     /** The stream's store (reads are fine from any thread; only this state machine writes). */
@@ -205,6 +212,9 @@ public final class StreamStateMachine extends GroupStateMachine {
             reply = applyTo(stream, entry, at);
         } catch (RuntimeException e) {
             throw halt(at, "applying the " + entry.getKindCase() + " entry to store '" + storeName + "' failed", e);
+        }
+        if (reply.getReplayed()) {
+            replayed.incrementAndGet();
         }
         return RatisBytes.of(reply);
     }
