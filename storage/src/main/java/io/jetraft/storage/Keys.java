@@ -26,6 +26,8 @@ import java.util.Arrays;
  *        [0][0x02]                             → next stream id (u64, ids are never reused)
  *        [0][0x03][stream name]                → stream id
  *        [0][0x04][sid]                        → a restore into sid is in progress (dropped at open if left over)
+ *        [0][0x05][key]                        → a meta record (opaque bytes of the Raft meta group, {@link MetaRecords})
+ *        [0][0x06]                             → the meta records' applied (term, index)
  * </pre>
  */
 final class Keys {
@@ -49,6 +51,8 @@ final class Keys {
     static final byte GLOBAL_NEXT_SID = 0x02;
     static final byte GLOBAL_STREAM = 0x03;
     static final byte GLOBAL_RESTORING = 0x04;
+    static final byte GLOBAL_META_RECORD = 0x05;
+    static final byte GLOBAL_META_APPLIED = 0x06;
 
     private Keys() {
     }
@@ -133,6 +137,10 @@ final class Keys {
 
     static byte[] globalStream(String name) {
         return kindWith(0, GLOBAL_STREAM, utf8(name));
+    }
+
+    static byte[] globalMetaRecord(String key) {
+        return kindWith(0, GLOBAL_META_RECORD, utf8(key));
     }
 
     static byte[] globalRestoring(long sid) {

@@ -78,6 +78,7 @@ public final class NodeStore implements AutoCloseable {
     private final Statistics statistics;
     private final Map<String, Long> catalog = new TreeMap<>();
     private final Map<String, StreamStore> handles = new HashMap<>();
+    private final MetaRecords metaRecords;
     private volatile boolean closed;
     /** Tests only: runs after a restore's files are ingested and before it is switched in. */
     volatile Runnable restoreFault = () -> { };
@@ -96,6 +97,7 @@ public final class NodeStore implements AutoCloseable {
         this.readOptions = readOptions;
         this.cache = cache;
         this.statistics = statistics;
+        this.metaRecords = new MetaRecords(this);
     }
 
     /**
@@ -424,6 +426,12 @@ public final class NodeStore implements AutoCloseable {
             }
         }
         return true;
+    }
+
+    /** The cluster metadata the Raft meta group replicates, with its applied index. */
+    public MetaRecords metaRecords() {
+        ensureOpen();
+        return metaRecords;
     }
 
     // ------------------------------------------------------------------ snapshots

@@ -260,6 +260,21 @@ public final class StreamStore {
         return mutate(at, true, t -> doAppend(t, m));
     }
 
+    /**
+     * Appends several messages (one Raft entry carrying a publish batch) in one write that records {@code at} once:
+     * each message gets its own result, exactly as {@link #append} would give it in order (a refused message changes
+     * nothing and the others still go in). Skipped as a whole when {@code at} was applied already.
+     */
+    public Outcome<List<Outcome<Appended>>> appendBatch(AppliedIndex at, List<Append> batch) {
+        return mutate(at, true, t -> {
+            List<Outcome<Appended>> results = new ArrayList<>(batch.size());
+            for (Append m : batch) {
+                results.add(doAppend(t, m));
+            }
+            return new Outcome.Done<>(List.copyOf(results));
+        });
+    }
+
     /** Removes one message; 10043 when there is no message with that sequence. */
     public Outcome<Boolean> deleteMessage(AppliedIndex at, long seq) {
         return mutate(at, true, t -> removeMsg(t, seq) ? new Outcome.Done<>(true)

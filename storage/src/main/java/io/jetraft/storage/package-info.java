@@ -11,12 +11,16 @@
  *       takeSnapshot); {@code memoryUsage()}.</li>
  *   <li>{@link io.jetraft.storage.StreamStore} — one stream. Mutations take the Raft
  *       {@link io.jetraft.storage.AppliedIndex} they apply and are one atomic RocksDB write that also records it:
- *       {@code append}, {@code deleteMessage}, {@code purge}, {@code removeExpired(at, now)}, {@code updateLimits},
+ *       {@code append}, {@code appendBatch} (several messages of one Raft entry), {@code deleteMessage},
+ *       {@code purge}, {@code removeExpired(at, now)}, {@code updateLimits},
  *       {@code recordApplied}, {@code createConsumer}, {@code deleteConsumer}, {@code consumerDelivered},
  *       {@code consumerAcked}. Reads: {@code message(seq)}, {@code lastMessage(filter)},
  *       {@code nextMessage(filter, fromSeq)}, {@code state()}, {@code subjectCounts(filter)},
  *       {@code expiredSequences(now, max)}, {@code nextExpiryNanos()}, {@code duplicateOf(id, now)},
  *       {@code appliedIndex()}, {@code consumer(name)}.</li>
+ *   <li>{@link io.jetraft.storage.MetaRecords} — {@code NodeStore.metaRecords()}: the Raft meta group's
+ *       records (opaque bytes by key) and applied index, written together: {@code apply(at, puts, deletes)},
+ *       {@code replaceAll(at, records)} (snapshot install), {@code records()}, {@code appliedIndex()}.</li>
  *   <li>{@link io.jetraft.storage.ConsumerStore} — one consumer's state (delivered, ack floor, pending,
  *       redelivered) and its updates.</li>
  * </ul>

@@ -34,6 +34,28 @@ class StreamStoreTest {
     }
 
     @Test
+    void aBatchAppendsInOrderWithOneResultPerMessageAndOneAppliedIndex() {
+        AppliedIndex at = e.next();
+        Outcome<java.util.List<Outcome<Appended>>> out = s.appendBatch(at, java.util.List.of(
+                Append.of("orders.a", null, bytes("one"), 10).withMsgId("m1"),
+                Append.of("orders.b", null, bytes("two"), 11).withExpectedLastSequence(5),
+                Append.of("orders.c", null, bytes("three"), 12).withMsgId("m1"),
+                Append.of("orders.d", null, bytes("four"), 13)));
+
+        java.util.List<Outcome<Appended>> results = out.value();
+        assertThat(results.get(0).value()).isEqualTo(new Appended(1, false));
+        assertThat(results.get(1)).isEqualTo(new Outcome.Rejected<Appended>(JsError.wrongLastSequence(1)));
+        assertThat(results.get(2).value()).isEqualTo(new Appended(1, true));
+        assertThat(results.get(3).value()).isEqualTo(new Appended(2, false));
+        assertThat(s.appliedIndex()).isEqualTo(at);
+        assertThat(TestStores.contents(s)).containsExactly("1 orders.a one", "2 orders.d four");
+        // the same entry again (a Raft replay) changes nothing
+        assertThat(s.appendBatch(at, java.util.List.of(Append.of("orders.e", null, bytes("x"), 14))))
+                .isInstanceOf(Outcome.Skipped.class);
+        assertThat(s.state().messages()).isEqualTo(2);
+    }
+
+    @Test
     void appendReturnsSequencesAndMessagesLoadBySequence() {
         Outcome<Appended> first = s.append(e.next(), Append.of("orders.new", bytes("H1"), bytes("one"), 1000));
         long second = append(s, e, "orders.paid", "two", 2000);

@@ -1,0 +1,146 @@
+package io.jetraft.raft.transfer;
+
+import io.jetraft.raft.GroupName;
+import io.jetraft.raft.health.GroupHealth;
+import io.jetraft.raft.health.HealthReader;
+import io.jetraft.raft.health.ReplicaHealth;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.TransferLeadershipRequest;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.util.JavaUtils;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
+
+/**
+ * Moves the leadership of one group away from this node, to its most up-to-date follower among those heard from
+ * recently (the highest match index). One instance per group and attempt; its state says where it is, and it always
+ * ends in one named outcome: {@code MOVED}, {@code NO_CURRENT_FOLLOWER} (nothing tried), {@code TIMED_OUT} or
+ * {@code FAILED}. Many run in parallel under one deadline ({@link #expire} settles those still waiting).
+ */
+public final class LeadershipTransfer {
+
+    /** Where the transfer is; the last four are final. */
+    public enum State { INIT, REQUESTED, MOVED, NO_CURRENT_FOLLOWER, TIMED_OUT, FAILED }
+
+    private final GroupName name;
+    private final RaftServer server;
+    private final RaftServer.Division division;
+    private final HealthReader health;
+    private final Duration currentWithin;
+    private final ClientId clientId;
+    private final long callId;
+    private final LongSupplier nanoTime;
+    private final long startedNanos;
+    private final AtomicReference<State> state = new AtomicReference<>(State.INIT);
+    private final CompletableFuture<GroupTransfer> result = new CompletableFuture<>();
+    private volatile String target;
+
+    /**
+     * @param startedNanos when the whole (parallel) transfer started, by {@code nanoTime}: each group reports its
+     *                     time from there
+     */
+    public LeadershipTransfer(GroupName name, RaftServer server, RaftServer.Division division, HealthReader health,
+                              Duration currentWithin, ClientId clientId, long callId, LongSupplier nanoTime,
+                              long startedNanos) {
+        this.name = name;
+        this.server = server;
+        this.division = division;
+        this.health = health;
+        this.currentWithin = currentWithin;
+        this.clientId = clientId;
+        this.callId = callId;
+        this.nanoTime = nanoTime;
+        this.startedNanos = startedNanos;
+    }
+
+    public State state() {
+        return state.get();
+    }
+
+    public GroupName group() {
+        return name;
+    }
+
+    /** Chooses the follower and asks Ratis to hand over by {@code deadlineNanos}; the future holds the outcome. */
+    public CompletableFuture<GroupTransfer> start(long deadlineNanos) {
+        if (!state.compareAndSet(State.INIT, State.REQUESTED)) {
+            throw new IllegalStateException(name + ": a transfer starts once");
+        }
+        GroupHealth h = health.read(name, division);
+        if (h.role() != GroupHealth.Role.LEADER) {
+            finish(State.MOVED, h.leader(), "this node no longer led it");
+            return result;
+        }
+        Optional<ReplicaHealth> best = h.replicas().stream()
+                .filter(r -> !r.self() && r.known() && r.lastContact().isPresent()
+                        && r.lastContact().get().compareTo(currentWithin) <= 0)
+                .max(Comparator.comparingLong((ReplicaHealth r) -> r.matchIndex().orElse(-1))
+                        .thenComparing(r -> r.lastContact().get(), Comparator.reverseOrder()));
+        if (best.isEmpty()) {
+            finish(State.NO_CURRENT_FOLLOWER, Optional.empty(), "no follower heard from within "
+                    + currentWithin.toMillis() + " ms");
+            return result;
+        }
+        ReplicaHealth to = best.get();
+        target = to.peer();
+        long timeoutMs = Math.max(1, (deadlineNanos - nanoTime.getAsLong()) / 1_000_000);
+        try {
+            server.transferLeadershipAsync(new TransferLeadershipRequest(clientId, division.getId(),
+                            division.getGroup().getGroupId(), callId, RaftPeerId.valueOf(target), timeoutMs))
+                    .whenComplete((reply, err) -> settle(reply, err, deadlineNanos, to.lag()));
+        } catch (IOException | RuntimeException e) {
+            settle(null, e, deadlineNanos, to.lag());
+        }
+        return result;
+    }
+
+    /** The deadline passed: a transfer still waiting ends as {@code TIMED_OUT} (Ratis may still complete it). */
+    public void expire() {
+        if (!division.getInfo().isLeader() && state.get() == State.REQUESTED) {
+            finish(State.MOVED, Optional.ofNullable(division.getInfo().getLeaderId()).map(RaftPeerId::toString),
+                    "moved at the deadline");
+        } else {
+            finish(State.TIMED_OUT, Optional.empty(), "the follower did not take over in time");
+        }
+    }
+
+    private void settle(RaftClientReply reply, Throwable err, long deadlineNanos, long lagAtStart) {
+        Throwable failure = err != null ? JavaUtils.unwrapCompletionException(err)
+                : reply.isSuccess() ? null : reply.getException();
+        if (failure == null) {
+            finish(State.MOVED, Optional.of(target), "lag at start " + lagAtStart);
+        } else if (!division.getInfo().isLeader()) {
+            // Ratis may report a timeout although the target took over (RATIS-1769): what counts is who leads
+            finish(State.MOVED, Optional.ofNullable(division.getInfo().getLeaderId()).map(RaftPeerId::toString),
+                    "moved (Ratis said: " + failure.getMessage() + ")");
+        } else if (nanoTime.getAsLong() >= deadlineNanos || String.valueOf(failure.getMessage()).contains("timed out")) {
+            finish(State.TIMED_OUT, Optional.empty(), String.valueOf(failure.getMessage()));
+        } else {
+            finish(State.FAILED, Optional.empty(), String.valueOf(failure.getMessage()));
+        }
+    }
+
+    private void finish(State outcome, Optional<String> newLeader, String detail) {
+        State before = state.get();
+        if (before == State.INIT || before == State.REQUESTED) {
+            if (!state.compareAndSet(before, outcome)) {
+                return;
+            }
+            Duration took = Duration.ofNanos(nanoTime.getAsLong() - startedNanos);
+            result.complete(new GroupTransfer(name, switch (outcome) {
+                case MOVED -> TransferOutcome.MOVED;
+                case NO_CURRENT_FOLLOWER -> TransferOutcome.NO_CURRENT_FOLLOWER;
+                case TIMED_OUT -> TransferOutcome.TIMED_OUT;
+                default -> TransferOutcome.FAILED;
+            }, Optional.ofNullable(target), newLeader, took, detail));
+        }
+    }
+}

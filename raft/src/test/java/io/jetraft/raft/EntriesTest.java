@@ -1,0 +1,185 @@
+package io.jetraft.raft;
+
+import io.jetraft.raft.stream.StreamStateMachine;
+import io.jetraft.storage.Appended;
+import io.jetraft.storage.ConsumerConfig;
+import io.jetraft.storage.ConsumerState;
+import io.jetraft.storage.PurgeRequest;
+import io.jetraft.storage.StoredMessage;
+import io.jetraft.storage.StreamLimits;
+import io.jetraft.storage.StreamStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Acceptance 2: every kind of entry is a protobuf message applied to storage with the group's applied index, the
+ * same on every replica, with leader-stamped times; replaying entries changes nothing.
+ */
+class EntriesTest {
+
+    @TempDir
+    Path dir;
+    TestCluster cluster;
+
+    @AfterEach
+    void close() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** What a replica holds of a stream, to compare replicas. */
+    record Snapshot(List<String> messages, String state, String applied, List<String> consumers,
+                    List<Long> timestamps) {
+    }
+
+    static Snapshot snapshot(StreamStore s) {
+        List<String> msgs = new ArrayList<>();
+        List<Long> ts = new ArrayList<>();
+        long seq = s.state().firstSeq();
+        while (true) {
+            var m = s.nextMessage(">", seq);
+            if (m.isEmpty()) {
+                break;
+            }
+            StoredMessage sm = m.get();
+            msgs.add(sm.seq() + " " + sm.subject() + " " + new String(sm.payload(), StandardCharsets.UTF_8));
+            ts.add(sm.timestampNanos());
+            seq = sm.seq() + 1;
+        }
+        List<String> consumers = new ArrayList<>();
+        for (String c : new java.util.TreeSet<>(s.consumerNames())) {
+            ConsumerState st = s.consumer(c).orElseThrow().state();
+            consumers.add(c + " delivered=" + st.delivered() + " floor=" + st.ackFloor() + " pending="
+                    + st.pending().keySet());
+        }
+        return new Snapshot(msgs, s.state().toString(), s.appliedIndex().toString(), consumers, ts);
+    }
+
+    @Test
+    void everyEntryKindAppliesIdenticallyOnEveryReplicaWithLeaderStampedTimes() {
+        cluster = new TestCluster(dir, 3);
+        for (int i = 0; i < 3; i++) {
+            // each node's clock is hours apart: replicas must store the leader's time, not their own
+            cluster.slot(i).clock = Clock.offset(Clock.systemUTC(), Duration.ofHours(i * 3L));
+        }
+        cluster.start();
+        RaftNode n = cluster.node(0);
+        StreamLimits limits = StreamLimits.unlimited().withDuplicateWindow(Duration.ofMinutes(1));
+        assertThat(n.createStream(StreamSpec.of("S", 3, limits)).join().value().replicas()).isEqualTo(3);
+        RaftNode leader = cluster.awaitLeader(GroupName.stream("S"));
+
+        // a publish batch: one entry, one result per message
+        List<Result<Appended>> batch = n.publish("S", List.of(
+                Publish.of("orders.a", bytes("1")).withMsgId("m1"),
+                Publish.of("orders.b", bytes("2")).withExpectedLastSequence(7),
+                Publish.of("orders.c", bytes("3")).withMsgId("m1"),
+                Publish.of("orders.d", bytes("4")),
+                Publish.of("other.e", bytes("5")))).join();
+        assertThat(batch.get(0).value()).isEqualTo(new Appended(1, false));
+        assertThat(batch.get(1).error().errCode()).isEqualTo(10071);
+        assertThat(batch.get(2).value()).isEqualTo(new Appended(1, true));
+        assertThat(batch.get(3).value()).isEqualTo(new Appended(2, false));
+        assertThat(batch.get(4).value()).isEqualTo(new Appended(3, false));
+        for (int i = 0; i < 4; i++) {
+            cluster.node(i % 3).publish("S", List.of(Publish.of("orders.x", bytes("x" + i)))).join();
+        }
+
+        assertThat(n.deleteMessage("S", 2).join().value()).isTrue();
+        assertThat(n.deleteMessage("S", 2).join().error().errCode()).isEqualTo(10043);
+        assertThat(n.purge("S", PurgeRequest.subject("other.>")).join().value()).isEqualTo(1);
+
+        ConsumerConfig explicit = ConsumerConfig.explicitAck();
+        assertThat(n.createConsumer("S", ConsumerSpec.of("C1", explicit, StartPosition.all())).join().value()
+                .name()).isEqualTo("C1");
+        assertThat(n.createConsumer("S", ConsumerSpec.of("C2", explicit, StartPosition.newOnly())).join().isOk())
+                .isTrue();
+        assertThat(n.delivered("S", "C1", 1, 1, 1).join().isOk()).isTrue();
+        assertThat(n.delivered("S", "C1", 2, 4, 1).join().isOk()).isTrue();
+        assertThat(n.acked("S", "C1", 1, 1).join().value()).isTrue();
+        assertThat(n.delivered("S", "nobody", 1, 1, 1).join().error().errCode()).isEqualTo(10014);
+        // a consumer update keeps its state
+        assertThat(n.createConsumer("S", ConsumerSpec.of("C1",
+                new ConsumerConfig(ConsumerConfig.AckPolicy.EXPLICIT, 5, List.of()), StartPosition.all())).join()
+                .isOk()).isTrue();
+        assertThat(n.deleteConsumer("S", "C2").join().isOk()).isTrue();
+        assertThat(n.deleteConsumer("S", "C2").join().error().errCode()).isEqualTo(10014);
+
+        // a stream update: limits go through the stream's log and trim every replica the same way
+        assertThat(n.updateStream(StreamSpec.of("S", 3, limits.withMaxMsgs(3))).join().value().limits().maxMsgs())
+                .isEqualTo(3);
+        assertThat(n.updateStream(StreamSpec.of("S", 1, limits)).join().error().errCode()).isEqualTo(10052);
+        assertThat(n.removeExpired("S").join().value()).isZero();
+
+        Instant before = Instant.now();
+        List<Snapshot> replicas = new ArrayList<>();
+        for (RaftNode r : cluster.replicasOf("S")) {
+            StreamStore s = cluster.storeOf(r, "S");
+            replicas.add(snapshot(s));
+            assertThat(s.limits().maxMsgs()).isEqualTo(3);
+        }
+        assertThat(replicas).hasSize(3);
+        assertThat(replicas.get(1)).isEqualTo(replicas.get(0));
+        assertThat(replicas.get(2)).isEqualTo(replicas.get(0));
+        assertThat(replicas.get(0).messages()).containsExactly("5 orders.x x1", "6 orders.x x2", "7 orders.x x3");
+        assertThat(replicas.get(0).consumers()).hasSize(1);
+        // times come from the leader's clock (3 h apart per node), whichever node applied them
+        long leaderOffsetHours = cluster.indexOf(leader.name()) * 3L;
+        for (long ts : replicas.get(0).timestamps()) {
+            Instant t = Instant.ofEpochSecond(0, ts).minus(Duration.ofHours(leaderOffsetHours));
+            assertThat(t).isBetween(before.minus(Duration.ofMinutes(2)), before.plus(Duration.ofMinutes(1)));
+        }
+
+        // the meta state is the same everywhere too
+        for (RaftNode r : cluster.running()) {
+            await().atMost(TestCluster.WAIT).until(() -> r.stream("S").map(a -> a.consumers().size() == 1
+                    && a.limits().maxMsgs() == 3).orElse(false));
+        }
+        assertThat(n.deleteStream("S").join().isOk()).isTrue();
+        for (RaftNode r : cluster.running()) {
+            await().atMost(TestCluster.WAIT).until(() -> r.stream("S").isEmpty());
+        }
+    }
+
+    @Test
+    void entriesReplayedAfterARestartAreSkippedByTheStore() {
+        cluster = new TestCluster(dir, 3).start();
+        RaftNode n = cluster.node(0);
+        n.createStream(StreamSpec.of("R", 3, StreamLimits.unlimited())).join().value();
+        for (int i = 0; i < 10; i++) {
+            n.publish("R", List.of(Publish.of("r", bytes("m" + i)))).join();
+        }
+        n.createConsumer("R", ConsumerSpec.of("C", ConsumerConfig.explicitAck(), StartPosition.all())).join().value();
+        n.delivered("R", "C", 1, 1, 1).join().value();
+        n.acked("R", "C", 1, 1).join().value();
+        RaftNode leader = cluster.awaitLeader(GroupName.stream("R"));
+        int follower = cluster.indexOf(cluster.replicasOf("R").stream().filter(r -> r != leader).findFirst()
+                .orElseThrow().name());
+        Snapshot before = snapshot(cluster.storeOf(cluster.node(follower), "R"));
+
+        cluster.stop(follower);
+        RaftNode back = cluster.restart(follower);
+        // no snapshot was taken: Ratis replays the whole log, and the store has every entry already
+        await().atMost(TestCluster.WAIT).until(() -> back.hosts(GroupName.stream("R"))
+                && ((StreamStateMachine) back.division(GroupName.stream("R")).getStateMachine()).replayedEntries()
+                >= 13);
+        assertThat(snapshot(cluster.storeOf(back, "R"))).isEqualTo(before);
+        assertThat(before.messages()).hasSize(10);
+    }
+}
