@@ -504,6 +504,22 @@ public final class RaftNode implements AutoCloseable {
         }, io);
     }
 
+    /**
+     * This node's own copy of a stream, without a read barrier: current only on the stream's leader (which applies
+     * everything it commits). Empty when this node holds no replica.
+     */
+    public Optional<StreamStore> localStore(String stream) {
+        Optional<StreamRecord> rec = view.get().stream(stream);
+        if (rec.isEmpty()) {
+            return Optional.empty();
+        }
+        RaftServer.Division d = division(GroupReconciler.groupId(rec.get()));
+        if (d != null && d.getStateMachine() instanceof StreamStateMachine sm) {
+            return Optional.ofNullable(sm.stream());
+        }
+        return Optional.empty();
+    }
+
     private CompletableFuture<Result<StreamReply>> onStream(String stream, StreamEntry e) {
         Optional<StreamRecord> rec = view.get().stream(stream);
         if (rec.isPresent()) {

@@ -55,6 +55,56 @@ public final class InternalClient {
         return s;
     }
 
+    private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.CompletableFuture<InternalMessage>>
+            pendingRequests = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong requestIds = new java.util.concurrent.atomic.AtomicLong();
+    private final String inboxPrefix = "_INBOX.JR" + Long.toHexString(new java.security.SecureRandom().nextLong())
+            .replace('-', 'x') + ".";
+    private volatile InternalSubscription inbox;
+    private final java.util.concurrent.ScheduledExecutorService requestTimer =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "internal-request-timer");
+                t.setDaemon(true);
+                return t;
+            });
+
+    /**
+     * Sends a request from the node itself and completes with the first reply (from a service on this or another
+     * node), or exceptionally with a TimeoutException.
+     */
+    public java.util.concurrent.CompletableFuture<InternalMessage> request(String subject, byte[] headers,
+                                                                            byte[] data, java.time.Duration timeout) {
+        ensureInbox();
+        String reply = inboxPrefix + requestIds.incrementAndGet();
+        java.util.concurrent.CompletableFuture<InternalMessage> f = new java.util.concurrent.CompletableFuture<>();
+        pendingRequests.put(reply, f);
+        requestTimer.schedule(() -> {
+            java.util.concurrent.CompletableFuture<InternalMessage> p = pendingRequests.remove(reply);
+            if (p != null) {
+                p.completeExceptionally(new java.util.concurrent.TimeoutException("no reply to " + subject
+                        + " within " + timeout.toMillis() + " ms"));
+            }
+        }, timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        publish(subject, reply, headers, data);
+        return f;
+    }
+
+    private void ensureInbox() {
+        if (inbox != null) {
+            return;
+        }
+        synchronized (this) {
+            if (inbox == null) {
+                inbox = subscribe(inboxPrefix + "*", null, true, Runnable::run, m -> {
+                    java.util.concurrent.CompletableFuture<InternalMessage> f = pendingRequests.remove(m.subject());
+                    if (f != null) {
+                        f.complete(m);
+                    }
+                });
+            }
+        }
+    }
+
     /** Publishes a message from the node itself (to clients here and, through routes, elsewhere). */
     public int publish(String subject, String reply, byte[] headers, byte[] data) {
         return publish(subject, null, reply, headers, data);

@@ -50,6 +50,7 @@ public final class JetraftNode implements AutoCloseable {
     private final MonitorServer monitor;
     private final ClusterRoutes routes;
     private final io.jetraft.server.internal.InternalClient internal;
+    private io.jetraft.server.jetstream.JetStreamService jetstream;
     private final AtomicReference<NodeState> state = new AtomicReference<>(NodeState.STARTING);
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile LameDuckDrain drain;
@@ -106,6 +107,12 @@ public final class JetraftNode implements AutoCloseable {
         if (routes != null) {
             routes.start();
         }
+        if (c.jetstream().enabled()) {
+            String name = identity.serverName();
+            jetstream = new io.jetraft.server.jetstream.JetStreamService(c, name, raftAddress(c, clientListener.port()),
+                    internal, index, routes);
+            jetstream.start();
+        }
         state.set(NodeState.RUNNING);
         LOG.info("Server is ready");
     }
@@ -121,6 +128,35 @@ public final class JetraftNode implements AutoCloseable {
     private static String raftAddress(ServerConfig c) {
         return c.cluster().map(cl -> cl.raftListen().orElse(new io.jetraft.config.HostPort(cl.listen().host(),
                 cl.listen().port() == 0 ? 0 : cl.listen().port() + 1000)).toString()).orElse("");
+    }
+
+    /**
+     * The Raft address of a JetStream node: as configured for a cluster; a single node uses loopback with its client
+     * port + 1000 (a free port when the client port was chosen freely).
+     */
+    private static String raftAddress(ServerConfig c, int boundClientPort) {
+        if (c.cluster().isPresent()) {
+            String address = raftAddress(c);
+            if (!address.endsWith(":0")) {
+                return address;
+            }
+            return address.substring(0, address.length() - 1) + freePort();
+        }
+        int port = c.clientListen().port() == 0 ? freePort() : boundClientPort + 1000;
+        return "127.0.0.1:" + port;
+    }
+
+    private static int freePort() {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException("no free port for the Raft listener", e);
+        }
+    }
+
+    /** JetStream on this node, or null when it is off. */
+    public io.jetraft.server.jetstream.JetStreamService jetstream() {
+        return jetstream;
     }
 
     /**
@@ -163,17 +199,24 @@ public final class JetraftNode implements AutoCloseable {
 
         @Override
         public String transferLeadership(Duration bound) {
-            return "this node leads no Raft group";
+            if (jetstream == null) {
+                return "JetStream is off: no Raft groups";
+            }
+            return jetstream.transferLeadership(bound).toString();
         }
 
         @Override
         public void stopStreamLayer() {
-            // JetStream is not running on this node
+            if (jetstream != null) {
+                jetstream.stopStreamLayer();
+            }
         }
 
         @Override
         public void stopRaft() {
-            // no Raft server on this node
+            if (jetstream != null && !jetstream.stopRaft(Duration.ofSeconds(5))) {
+                LOG.warn("Raft did not close within 5 s; going on");
+            }
         }
 
         @Override
@@ -268,6 +311,9 @@ public final class JetraftNode implements AutoCloseable {
             List<ClientConnection> open = List.copyOf(clients.open());
             open.forEach(ClientConnection::closeForShutdown);
             waitForClientsClosed(Duration.ofSeconds(2));
+            if (jetstream != null) {
+                jetstream.close();
+            }
             if (routes != null) {
                 routes.close();
             }

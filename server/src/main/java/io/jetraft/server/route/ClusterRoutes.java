@@ -220,7 +220,7 @@ public final class ClusterRoutes implements InterestListener, AutoCloseable {
                         space < 0 ? null : key.substring(space + 1), true);
             }
         }
-        solicitorFor(route).ifPresent(Solicitor::connected);
+        solicitorFor(route).ifPresent(s -> s.connected(route));
         topologyChanged();
     }
 
@@ -242,6 +242,10 @@ public final class ClusterRoutes implements InterestListener, AutoCloseable {
             topologyChanged();
         }
         solicitorFor(route).ifPresent(s -> s.disconnected(route));
+        if (!closed) {
+            // a refused duplicate may be what resolves a configured route: let listeners look again
+            peerListeners.forEach(Runnable::run);
+        }
     }
 
     private java.util.Optional<Solicitor> solicitorFor(RouteConnection route) {
@@ -315,6 +319,14 @@ public final class ClusterRoutes implements InterestListener, AutoCloseable {
 
     public List<String> connectUrls() {
         return connectUrls;
+    }
+
+    /**
+     * Whether every configured route leads to a known node: connected now (dialled by either side) or found to be
+     * this node. Then {@link #peers()} is the whole cluster, as the configuration describes it.
+     */
+    public synchronized boolean allConfiguredRoutesResolved() {
+        return solicitors.stream().allMatch(Solicitor::resolved);
     }
 
     public synchronized List<PeerNode> peers() {
@@ -432,10 +444,18 @@ public final class ClusterRoutes implements InterestListener, AutoCloseable {
             connectSoon(delay);
         }
 
-        void connected() {
+        void connected(RouteConnection route) {
             synchronized (ClusterRoutes.this) {
                 backoff = RECONNECT_MIN_MILLIS;
+                if (route.remote() != null) {
+                    remoteId = route.remote().serverId();
+                }
             }
+        }
+
+        /** Connected now (by us or by the peer), or found to be this node. Call holding the cluster lock. */
+        boolean resolved() {
+            return self || (remoteId != null && routes.containsKey(remoteId));
         }
 
         void disconnected(RouteConnection route) {

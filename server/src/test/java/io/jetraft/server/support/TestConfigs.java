@@ -33,6 +33,7 @@ public final class TestConfigs {
         private int pingMax = ServerConfig.DEFAULT_PING_MAX_OUT;
         private Duration writeDeadline = ServerConfig.DEFAULT_WRITE_DEADLINE;
         private Optional<ClusterConfig> cluster = Optional.empty();
+        private java.nio.file.Path storeDir;
 
         public Builder name(String name) {
             this.name = name;
@@ -86,8 +87,15 @@ public final class TestConfigs {
             return this;
         }
 
+        /** JetStream on, storing under {@code dir}. */
+        public Builder jetstream(java.nio.file.Path dir) {
+            this.storeDir = dir;
+            return this;
+        }
+
         public ServerConfig build() {
-            JetStreamConfig js = new JetStreamConfig(false, JetStreamConfig.DEFAULT_STORE_DIR,
+            JetStreamConfig js = new JetStreamConfig(storeDir != null,
+                    storeDir != null ? storeDir : JetStreamConfig.DEFAULT_STORE_DIR,
                     ByteSize.ofGibibytes(1), ByteSize.ofGibibytes(10), true, Duration.ofMinutes(2), "",
                     JetStreamConfig.DEFAULT_BLOCK_CACHE, JetStreamConfig.DEFAULT_WRITE_BUFFER);
             return new ServerConfig(name, new HostPort("127.0.0.1", port), new HostPort("127.0.0.1", 0),

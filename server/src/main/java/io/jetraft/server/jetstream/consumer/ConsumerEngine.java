@@ -115,6 +115,9 @@ public final class ConsumerEngine {
             initialSequences.addAll(source.lastPerSubject(rules.filters()));
             startTail = source.lastSeq();
         }
+        if (rules.deliverPolicy() == DeliveryRules.DeliverPolicy.BY_START_TIME && deliveredConsumerSeq == 0) {
+            deliveredStreamSeq = Math.max(deliveredStreamSeq, source.firstSeqAtOrAfter(rules.optStartTimeNanos()) - 1);
+        }
     }
 
     public DeliveryRules rules() {

@@ -1,0 +1,337 @@
+package io.jetraft.server.jetstream;
+
+import io.jetraft.config.JetStreamConfig;
+import io.jetraft.config.ServerConfig;
+import io.jetraft.raft.GroupName;
+import io.jetraft.raft.LeaderChange;
+import io.jetraft.raft.Peer;
+import io.jetraft.raft.RaftNode;
+import io.jetraft.raft.RaftNodeConfig;
+import io.jetraft.raft.StreamAssignment;
+import io.jetraft.raft.health.GroupHealth;
+import io.jetraft.raft.transfer.TransferReport;
+import io.jetraft.server.internal.InternalClient;
+import io.jetraft.server.route.ClusterRoutes;
+import io.jetraft.server.route.PeerNode;
+import io.jetraft.server.subject.SubjectIndex;
+import io.jetraft.storage.NodeStore;
+import io.jetraft.storage.StoreOptions;
+import io.jetraft.storage.StreamStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * JetStream on this node: owns the node's store and Raft node, forms the meta group once every configured peer is
+ * known (through the routes), answers the $JS.API on every node, and runs the streams this node leads (their
+ * publishes and consumers). Stopped in the lame-duck order: leaderships moved, stream layer stopped, Raft closed.
+ */
+public final class JetStreamService implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger("jetraft");
+    private static final Duration TICK = Duration.ofMillis(50);
+
+    private final ServerConfig config;
+    private final String serverName;
+    private final String raftAddress;
+    private final InternalClient internal;
+    private final SubjectIndex index;
+    private final ClusterRoutes routes;
+    private final ExecutorService pool;
+    private final ScheduledExecutorService timer;
+    private final Map<String, LedStream> led = new ConcurrentHashMap<>();
+    private final AtomicBoolean metaBootstrapped = new AtomicBoolean();
+    private final AtomicLong apiTotal = new AtomicLong();
+    private final AtomicLong apiErrors = new AtomicLong();
+    private volatile boolean streamLayerStopped;
+    private NodeStore store;
+    private RaftNode raft;
+    private JsApi api;
+    private InternalClient.InternalSubscription apiSubscription;
+
+    public JetStreamService(ServerConfig config, String serverName, String raftAddress, InternalClient internal,
+                            SubjectIndex index, ClusterRoutes routes) {
+        this.config = config;
+        this.serverName = serverName;
+        this.raftAddress = raftAddress;
+        this.internal = internal;
+        this.index = index;
+        this.routes = routes;
+        this.pool = Executors.newFixedThreadPool(2, named("jetstream"));
+        this.timer = Executors.newSingleThreadScheduledExecutor(named("jetstream-timer"));
+    }
+
+    private static java.util.concurrent.ThreadFactory named(String prefix) {
+        AtomicLong n = new AtomicLong();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    static long nowNanos() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    }
+
+    /** Opens the store and the Raft node and starts answering the API; the meta group forms once peers are known. */
+    public void start() {
+        JetStreamConfig js = config.jetstream();
+        long t0 = System.nanoTime();
+        store = NodeStore.open(StoreOptions.from(js));
+        try {
+            raft = RaftNode.start(RaftNodeConfig.of(serverName, raftAddress, store, js.storeDir().resolve("raft")));
+        } catch (IOException | RuntimeException e) {
+            store.close();
+            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+        }
+        raft.addLeaderListener(this::leaderChanged);
+        api = new JsApi(this);
+        apiSubscription = internal.subscribe("$JS.API.>", null, false, pool, api::handle);
+        timer.scheduleWithFixedDelay(this::tick, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
+        LOG.info("Starting JetStream: store {}, Raft {} ({} ms)", js.storeDir().toAbsolutePath(), raftAddress,
+                (System.nanoTime() - t0) / 1_000_000);
+        if (routes == null) {
+            bootstrap(List.of(new Peer(serverName, raftAddress)));
+        } else {
+            routes.onPeersChanged(this::peersChanged);
+            peersChanged();
+        }
+    }
+
+    /** Forms the meta group once every configured route is resolved (connected, or found to be this node). */
+    private void peersChanged() {
+        if (metaBootstrapped.get() || !routes.allConfiguredRoutesResolved()) {
+            return;
+        }
+        List<Peer> peers = new ArrayList<>();
+        peers.add(new Peer(serverName, raftAddress));
+        for (PeerNode p : routes.peers()) {
+            if (p.raftAddress() == null || p.raftAddress().isEmpty()) {
+                LOG.warn("Peer {} does not announce a Raft address (is JetStream on there?)", p.serverName());
+                return;
+            }
+            peers.add(new Peer(p.serverName(), p.raftAddress()));
+        }
+        peers.sort(Comparator.comparing(Peer::name));
+        bootstrap(peers);
+    }
+
+    private void bootstrap(List<Peer> peers) {
+        if (!metaBootstrapped.compareAndSet(false, true)) {
+            return;
+        }
+        LOG.info("Forming the JetStream meta group with {}", peers);
+        raft.bootstrapMeta(peers).whenComplete((v, err) -> {
+            if (err != null) {
+                LOG.error("Could not form the JetStream meta group: {}", err.toString());
+                metaBootstrapped.set(false);
+            }
+        });
+    }
+
+    // ---- leadership --------------------------------------------------------------------------------------------
+
+    private void leaderChanged(LeaderChange change) {
+        if (change.group().isMeta()) {
+            return;
+        }
+        String stream = change.group().stream();
+        if (change.local() && !streamLayerStopped) {
+            led.computeIfAbsent(stream, s -> {
+                Optional<StoreAndAssignment> sa = storeAndAssignment(s);
+                if (sa.isEmpty()) {
+                    return null;
+                }
+                LedStream l = new LedStream(s, this, new SerialExecutor(pool), sa.get().store());
+                l.executor().execute(() -> l.start(sa.get().assignment()));
+                return l;
+            });
+        } else {
+            LedStream l = led.remove(stream);
+            if (l != null) {
+                l.executor().execute(l::stop);
+            }
+        }
+    }
+
+    private record StoreAndAssignment(StreamStore store, StreamAssignment assignment) {
+    }
+
+    private Optional<StoreAndAssignment> storeAndAssignment(String stream) {
+        Optional<StreamAssignment> a = raft.stream(stream);
+        Optional<StreamStore> s = raft.localStore(stream);
+        if (a.isEmpty() || s.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new StoreAndAssignment(s.get(), a.get()));
+    }
+
+    private void tick() {
+        for (LedStream l : led.values()) {
+            try {
+                l.executor().execute(l::tick);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // stopping
+            }
+        }
+        // a stream led here whose group went away (deleted) stops
+        for (String s : led.keySet()) {
+            if (raft.stream(s).isEmpty()) {
+                LedStream l = led.remove(s);
+                if (l != null) {
+                    l.executor().execute(l::stop);
+                }
+            }
+        }
+    }
+
+    // ---- what the parts share ----------------------------------------------------------------------------------
+
+    RaftNode raft() {
+        return raft;
+    }
+
+    NodeStore store() {
+        return store;
+    }
+
+    InternalClient internal() {
+        return internal;
+    }
+
+    String serverName() {
+        return serverName;
+    }
+
+    String domain() {
+        return config.jetstream().domain() == null ? "" : config.jetstream().domain();
+    }
+
+    ServerConfig config() {
+        return config;
+    }
+
+    boolean clustered() {
+        return routes != null;
+    }
+
+    boolean hasInterest(String subject) {
+        return index.hasInterest(subject);
+    }
+
+    JsApi api() {
+        return api;
+    }
+
+    /** Whether a peer told us it is going away (lame-duck mode) or is not connected. */
+    boolean isOffline(String peer) {
+        if (routes == null || peer.equals(serverName)) {
+            return false;
+        }
+        return routes.peers().stream().noneMatch(p -> p.serverName().equals(peer) && !p.offline());
+    }
+
+    LedStream ledStream(String stream) {
+        return led.get(stream);
+    }
+
+    void countApi(boolean error) {
+        apiTotal.incrementAndGet();
+        if (error) {
+            apiErrors.incrementAndGet();
+        }
+    }
+
+    public long apiTotal() {
+        return apiTotal.get();
+    }
+
+    public long apiErrors() {
+        return apiErrors.get();
+    }
+
+    /** Health of every Raft group on this node (for /healthz, /jsz and reports). */
+    public List<GroupHealth> health() {
+        return raft == null ? List.of() : raft.health();
+    }
+
+    public Optional<GroupHealth> metaHealth() {
+        return raft == null ? Optional.empty() : raft.health(GroupName.META);
+    }
+
+    public RaftNode raftNode() {
+        return raft;
+    }
+
+    public NodeStore nodeStore() {
+        return store;
+    }
+
+    public boolean isMetaFormed() {
+        return metaBootstrapped.get();
+    }
+
+    // ---- lame duck ---------------------------------------------------------------------------------------------
+
+    /** Lame-duck step 2: every leadership moved to a current follower within the bound; never elected again. */
+    public TransferReport transferLeadership(Duration bound) {
+        raft.pauseElections();
+        return raft.transferLeadership(bound);
+    }
+
+    /** Lame-duck step 3: no more API answers, publishes or deliveries from this node. */
+    public void stopStreamLayer() {
+        streamLayerStopped = true;
+        if (apiSubscription != null) {
+            apiSubscription.close();
+        }
+        for (LedStream l : led.values()) {
+            l.executor().execute(l::stop);
+        }
+        led.clear();
+    }
+
+    /** Lame-duck step 4: the Raft groups and server, under a watchdog. */
+    public boolean stopRaft(Duration watchdog) {
+        if (raft == null) {
+            return true;
+        }
+        return raft.shutdown(watchdog);
+    }
+
+
+    @Override
+    public void close() {
+        stopStreamLayer();
+        timer.shutdownNow();
+        stopRaft(Duration.ofSeconds(10));
+        pool.shutdown();
+        try {
+            pool.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (store != null) {
+            store.close();
+        }
+        LOG.info("JetStream Shutdown");
+    }
+
+}

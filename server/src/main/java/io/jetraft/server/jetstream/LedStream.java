@@ -1,0 +1,366 @@
+package io.jetraft.server.jetstream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jetraft.raft.ConsumerAssignment;
+import io.jetraft.raft.Publish;
+import io.jetraft.raft.Result;
+import io.jetraft.raft.StreamAssignment;
+import io.jetraft.server.internal.InternalClient;
+import io.jetraft.server.internal.InternalMessage;
+import io.jetraft.server.jetstream.consumer.ConsumerEngine;
+import io.jetraft.server.jetstream.consumer.ConsumerOutbox;
+import io.jetraft.server.jetstream.consumer.DeliveryRules;
+import io.jetraft.server.jetstream.consumer.StreamStoreSource;
+import io.jetraft.storage.Appended;
+import io.jetraft.storage.ConsumerState;
+import io.jetraft.storage.JsError;
+import io.jetraft.storage.StreamStore;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A stream on the node that leads its Raft group: it takes the stream's publishes (its subjects are subscribed here,
+ * announced to the other nodes), proposes them in batches, answers each with its PubAck, and runs the stream's
+ * consumers (pull requests, acks, flow control, timers). Everything runs on the stream's serial executor.
+ */
+final class LedStream {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LedStream.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_BATCH = 512;
+    private static final int MAX_IN_FLIGHT = 4;
+
+    private final String name;
+    private final JetStreamService service;
+    private final SerialExecutor exec;
+    private final StreamStore store;
+    private final List<InternalClient.InternalSubscription> subscriptions = new ArrayList<>();
+    private final Map<String, ConsumerEngine> consumers = new HashMap<>();
+    private final Map<String, Long> inactiveThresholdNanos = new HashMap<>();
+    private final ArrayDeque<Queued> queue = new ArrayDeque<>();
+    private int inFlight;
+    private boolean stopped;
+
+    /** A publish waiting for its batch, with where its PubAck goes. */
+    private record Queued(Publish publish, String reply) {
+    }
+
+    LedStream(String name, JetStreamService service, SerialExecutor exec, StreamStore store) {
+        this.name = name;
+        this.service = service;
+        this.exec = exec;
+        this.store = store;
+    }
+
+    String name() {
+        return name;
+    }
+
+    SerialExecutor executor() {
+        return exec;
+    }
+
+    /** Subscribes the stream's subjects and consumer subjects and starts its consumers. Runs on exec. */
+    void start(StreamAssignment assignment) {
+        InternalClient internal = service.internal();
+        for (String subject : subjects(assignment)) {
+            subscriptions.add(internal.subscribe(subject, null, true, exec, this::onPublish));
+        }
+        subscriptions.add(internal.subscribe("$JS.API.CONSUMER.MSG.NEXT." + name + ".*", null, true, exec,
+                m -> {
+                    ConsumerEngine e = consumers.get(lastToken(m.subject()));
+                    if (e != null) {
+                        e.onPull(m.reply(), m.data());
+                    } else if (m.reply() != null) {
+                        service.internal().publish(m.reply(), null, NatsHeaders.block(), new byte[0]);
+                    }
+                }));
+        subscriptions.add(internal.subscribe("$JS.ACK." + name + ".>", null, true, exec, m -> {
+            String[] t = m.subject().split("\\.", 5);
+            ConsumerEngine e = t.length > 3 ? consumers.get(t[3]) : null;
+            if (e != null) {
+                e.onAck(m.subject(), m.data(), m.reply());
+            }
+        }));
+        subscriptions.add(internal.subscribe("$JSR." + name + ".>", null, true, exec,
+                m -> service.api().handleForwarded(name, m)));
+        subscriptions.add(internal.subscribe("$JS.FC." + name + ".>", null, true, exec, m -> {
+            String[] t = m.subject().split("\\.");
+            ConsumerEngine e = t.length > 3 ? consumers.get(t[3]) : null;
+            if (e != null) {
+                e.onFlowControlReply(m.subject());
+            }
+        }));
+        refresh(assignment);
+        LOG.info("Stream '{}' is led by this node: {} subject(s), {} consumer(s)", name, subjects(assignment).size(),
+                consumers.size());
+    }
+
+    static List<String> subjects(StreamAssignment a) {
+        List<String> out = new ArrayList<>();
+        try {
+            JsonNode c = JSON.readTree(a.config());
+            c.path("subjects").forEach(s -> out.add(s.asText()));
+            if (out.isEmpty() && c.path("subjects").isMissingNode()) {
+                out.add(a.name());
+            }
+        } catch (IOException e) {
+            LOG.error("stream '{}' has an unreadable configuration document: {}", a.name(), e.getMessage());
+        }
+        return out;
+    }
+
+    private static String lastToken(String subject) {
+        return subject.substring(subject.lastIndexOf('.') + 1);
+    }
+
+    /** Starts engines for new consumers and stops those of deleted ones. Runs on exec. */
+    void refresh(StreamAssignment assignment) {
+        Set<String> present = new HashSet<>();
+        for (ConsumerAssignment c : assignment.consumers()) {
+            present.add(c.name());
+            if (consumers.containsKey(c.name())) {
+                continue;
+            }
+            store.consumer(c.name()).ifPresent(cs -> startConsumer(c, cs.state()));
+        }
+        for (String existing : new ArrayList<>(consumers.keySet())) {
+            if (!present.contains(existing)) {
+                consumers.remove(existing).deleted();
+                inactiveThresholdNanos.remove(existing);
+            }
+        }
+    }
+
+    private void startConsumer(ConsumerAssignment c, ConsumerState state) {
+        JsonNode config;
+        try {
+            config = JSON.readTree(c.config());
+        } catch (IOException e) {
+            LOG.error("consumer '{} > {}' has an unreadable configuration document", name, c.name());
+            return;
+        }
+        if (config.isMissingNode() || config.isNull()) {
+            config = JSON.createObjectNode();
+        }
+        DeliveryRules rules = DeliveryRules.fromConfig(name, c.name(), config);
+        consumers.put(c.name(), new ConsumerEngine(rules, new StreamStoreSource(store), new Outbox(c.name()),
+                JetStreamService::nowNanos, state));
+        long inactive = config.path("inactive_threshold").asLong(0);
+        boolean durable = !config.path("durable_name").asText("").isEmpty();
+        if (inactive > 0 || !durable) {
+            inactiveThresholdNanos.put(c.name(), inactive > 0 ? inactive : Duration.ofSeconds(5).toNanos());
+        }
+    }
+
+    /** The engine of a consumer this node runs, for consumer info. */
+    ConsumerEngine consumer(String consumer) {
+        return consumers.get(consumer);
+    }
+
+    /** Timers and meta changes. Runs on exec, every ~50 ms. */
+    void tick() {
+        if (stopped) {
+            return;
+        }
+        service.raft().stream(name).ifPresent(this::refresh);
+        for (ConsumerEngine e : consumers.values()) {
+            e.tick();
+        }
+        long now = JetStreamService.nowNanos();
+        List<String> inactive = new ArrayList<>();
+        for (Map.Entry<String, Long> e : inactiveThresholdNanos.entrySet()) {
+            ConsumerEngine engine = consumers.get(e.getKey());
+            if (engine != null && now - engine.lastActiveNanos() > e.getValue()
+                    && !(engine.rules().isPush() && service.hasInterest(engine.rules().deliverSubject()))) {
+                inactive.add(e.getKey());
+            }
+        }
+        for (String consumer : inactive) {
+            LOG.info("Deleting consumer '{} > {}': inactive for longer than its inactive_threshold", name, consumer);
+            inactiveThresholdNanos.remove(consumer);
+            service.raft().deleteConsumer(name, consumer);
+        }
+    }
+
+    /** This node no longer leads the stream (or is stopping): unsubscribe and tell waiting pulls. Runs on exec. */
+    void stop() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        subscriptions.forEach(InternalClient.InternalSubscription::close);
+        subscriptions.clear();
+        consumers.values().forEach(ConsumerEngine::leadershipLost);
+        consumers.clear();
+        for (Queued q : queue) {
+            replyError(q.reply(), JsErrors.CLUSTER_NOT_AVAILABLE);
+        }
+        queue.clear();
+    }
+
+    // ---- publishes ---------------------------------------------------------------------------------------------
+
+    private void onPublish(InternalMessage m) {
+        if (stopped) {
+            return;
+        }
+        NatsHeaders h = NatsHeaders.parse(m.headers());
+        String expectedStream = h.get("Nats-Expected-Stream");
+        if (expectedStream != null && !expectedStream.equals(name)) {
+            replyError(m.reply(), JsErrors.STREAM_NOT_MATCH);
+            return;
+        }
+        Publish p = new Publish(m.subject(), m.headers(), m.data(), h.get("Nats-Msg-Id"),
+                optionalLong(h.get("Nats-Expected-Last-Sequence")),
+                optionalLong(h.get("Nats-Expected-Last-Subject-Sequence")));
+        String expectedLastId = h.get("Nats-Expected-Last-Msg-Id");
+        if (expectedLastId != null && !expectedLastId.equals(lastMsgId())) {
+            replyError(m.reply(), new JsError(400, 10070, "wrong last msg ID: " + lastMsgId()));
+            return;
+        }
+        queue.addLast(new Queued(p, m.reply()));
+        sendBatches();
+    }
+
+    /** The Nats-Msg-Id of the stream's last message, or "" when it has none. */
+    private String lastMsgId() {
+        long last = store.state().lastSeq();
+        return store.message(last).map(msg -> {
+            String id = NatsHeaders.parse(msg.headers()).get("Nats-Msg-Id");
+            return id == null ? "" : id;
+        }).orElse("");
+    }
+
+    private static OptionalLong optionalLong(String v) {
+        if (v == null || v.isEmpty()) {
+            return OptionalLong.empty();
+        }
+        try {
+            return OptionalLong.of(Long.parseLong(v.trim()));
+        } catch (NumberFormatException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /** Proposes queued publishes as batches, a few in flight at once (one fsync covers a whole batch). */
+    private void sendBatches() {
+        while (inFlight < MAX_IN_FLIGHT && !queue.isEmpty() && !stopped) {
+            List<Queued> batch = new ArrayList<>(Math.min(queue.size(), MAX_BATCH));
+            while (!queue.isEmpty() && batch.size() < MAX_BATCH) {
+                batch.add(queue.pollFirst());
+            }
+            inFlight++;
+            List<Publish> publishes = batch.stream().map(Queued::publish).toList();
+            CompletableFuture<List<Result<Appended>>> f = service.raft().publish(name, publishes);
+            f.whenCompleteAsync((results, err) -> {
+                inFlight--;
+                answer(batch, results, err);
+                for (ConsumerEngine e : consumers.values()) {
+                    e.onMessagesAvailable();
+                }
+                sendBatches();
+            }, exec);
+        }
+    }
+
+    private void answer(List<Queued> batch, List<Result<Appended>> results, Throwable err) {
+        for (int i = 0; i < batch.size(); i++) {
+            String reply = batch.get(i).reply();
+            if (err != null || results == null || i >= results.size()) {
+                if (err != null && i == 0) {
+                    LOG.debug("publish to '{}' failed: {}", name, err.toString());
+                }
+                replyError(reply, JsErrors.CLUSTER_NOT_AVAILABLE);
+                continue;
+            }
+            Result<Appended> r = results.get(i);
+            if (reply == null || reply.isEmpty()) {
+                continue;
+            }
+            if (r instanceof Result.Ok<Appended> ok) {
+                ObjectNode ack = JSON.createObjectNode();
+                ack.put("stream", name);
+                ack.put("seq", ok.value().seq());
+                String domain = service.domain();
+                if (!domain.isEmpty()) {
+                    ack.put("domain", domain);
+                }
+                if (ok.value().duplicate()) {
+                    ack.put("duplicate", true);
+                }
+                service.internal().publish(reply, null, null, ack.toString().getBytes(StandardCharsets.UTF_8));
+            } else {
+                replyError(reply, r.error());
+            }
+        }
+    }
+
+    private void replyError(String reply, JsError error) {
+        if (reply == null || reply.isEmpty()) {
+            return;
+        }
+        ObjectNode body = JSON.createObjectNode();
+        ObjectNode e = body.putObject("error");
+        e.put("code", error.code());
+        e.put("err_code", error.errCode());
+        e.put("description", error.description());
+        body.put("stream", name);
+        body.put("seq", 0);
+        service.internal().publish(reply, null, null, body.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Where one consumer's engine sends messages and replicates its state. */
+    private final class Outbox implements ConsumerOutbox {
+        private final String consumer;
+
+        Outbox(String consumer) {
+            this.consumer = consumer;
+        }
+
+        @Override
+        public void deliver(String to, String storedSubject, String ackReply, byte[] headers, byte[] data) {
+            service.internal().publish(to, storedSubject, ackReply, headers, data);
+        }
+
+        @Override
+        public void status(String to, String reply, String headerBlock) {
+            byte[] h = (headerBlock + "\r\n").getBytes(StandardCharsets.UTF_8);
+            service.internal().publish(to, null, reply, h, new byte[0]);
+        }
+
+        @Override
+        public void reply(String to) {
+            service.internal().publish(to, null, null, null, new byte[0]);
+        }
+
+        @Override
+        public boolean hasInterest(String subject) {
+            return service.hasInterest(subject);
+        }
+
+        @Override
+        public CompletableFuture<Void> proposeDelivered(long dseq, long sseq, long dc, long tsNanos) {
+            return service.raft().delivered(name, consumer, dseq, sseq, dc).thenApply(r -> null);
+        }
+
+        @Override
+        public CompletableFuture<Void> proposeAcked(long dseq, long sseq) {
+            return service.raft().acked(name, consumer, dseq, sseq).thenApply(r -> null);
+        }
+    }
+}
