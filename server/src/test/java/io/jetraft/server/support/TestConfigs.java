@@ -76,6 +76,16 @@ public final class TestConfigs {
             return this;
         }
 
+        private int raftPort;
+
+        /** The Raft listen port (with a cluster: raft_listen on loopback). */
+        public Builder raftPort(int port) {
+            this.raftPort = port;
+            this.cluster = cluster.map(c -> new ClusterConfig(c.name(), c.listen(), c.routes(), c.noAdvertise(),
+                    c.connectRetries(), Optional.of(new HostPort("127.0.0.1", port))));
+            return this;
+        }
+
         /** A cluster block: name, the cluster port on loopback, and the route ports to dial. */
         public Builder cluster(String clusterName, int clusterPort, int... routePorts) {
             List<URI> routes = new ArrayList<>();
@@ -83,7 +93,7 @@ public final class TestConfigs {
                 routes.add(URI.create("nats-route://127.0.0.1:" + p));
             }
             this.cluster = Optional.of(new ClusterConfig(clusterName, new HostPort("127.0.0.1", clusterPort), routes,
-                    false, 0, Optional.empty()));
+                    false, 0, raftPort == 0 ? Optional.empty() : Optional.of(new HostPort("127.0.0.1", raftPort))));
             return this;
         }
 

@@ -1,0 +1,142 @@
+package io.jetraft.server.jetstream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.jetraft.server.node.JetraftNode;
+import io.jetraft.server.support.Ports;
+import io.jetraft.server.support.TestConfigs;
+import io.nats.client.Connection;
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.JetStreamSubscription;
+import io.nats.client.Message;
+import io.nats.client.Nats;
+import io.nats.client.PullSubscribeOptions;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.StreamConfiguration;
+import io.nats.client.api.StreamInfo;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** JetStream on three in-process nodes: R3 streams, used through any node. */
+class JetStreamClusterTest {
+
+    @TempDir
+    Path dir;
+
+    private final int[] clusterPorts = {Ports.free(), Ports.free(), Ports.free()};
+    private final int[] clientPorts = {Ports.free(), Ports.free(), Ports.free()};
+    private final int[] raftPorts = {Ports.free(), Ports.free(), Ports.free()};
+    private final JetraftNode[] nodes = new JetraftNode[3];
+    private final List<Connection> connections = new ArrayList<>();
+
+    @BeforeEach
+    void start() {
+        for (int i = 0; i < 3; i++) {
+            nodes[i] = startNode(i);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            for (JetraftNode n : nodes) {
+                if (n.jetstream().raftNode().metaPeers().size() != 3
+                        || n.jetstream().raftNode().leader(io.jetraft.raft.GroupName.META).isEmpty()) {
+                    return false;
+                }
+            }
+            return true;
+        });
+    }
+
+    private JetraftNode startNode(int i) {
+        return JetraftNode.start(TestConfigs.node().name("n" + (i + 1)).port(clientPorts[i])
+                .cluster("c1", clusterPorts[i], clusterPorts).raftPort(raftPorts[i])
+                .jetstream(dir.resolve("n" + (i + 1))).build());
+    }
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        for (Connection c : connections) {
+            c.close();
+        }
+        for (JetraftNode n : nodes) {
+            if (n != null) {
+                n.shutdown();
+            }
+        }
+    }
+
+    private Connection connect(int i) throws Exception {
+        Connection c = Nats.connect(new io.nats.client.Options.Builder().server("nats://127.0.0.1:" + clientPorts[i])
+                .maxReconnects(-1).reconnectWait(Duration.ofMillis(200)).build());
+        connections.add(c);
+        return c;
+    }
+
+    @Test
+    void anR3StreamIsUsedThroughEveryNode() throws Exception {
+        JetStreamManagement jsm = connect(0).jetStreamManagement();
+        StreamInfo created = jsm.addStream(StreamConfiguration.builder().name("R3").subjects("r3.>").replicas(3)
+                .build());
+        assertThat(created.getConfiguration().getReplicas()).isEqualTo(3);
+        for (int i = 0; i < 3; i++) {
+            JetStream js = connect(i).jetStream();
+            for (int k = 0; k < 10; k++) {
+                assertThat(js.publish("r3.n" + i, ("m" + k).getBytes()).getStream()).isEqualTo("R3");
+            }
+        }
+        for (int i = 0; i < 3; i++) {
+            StreamInfo info = connect(i).jetStreamManagement().getStreamInfo("R3");
+            assertThat(info.getStreamState().getMsgCount()).isEqualTo(30);
+            assertThat(info.getClusterInfo().getLeader()).isNotEmpty();
+            assertThat(info.getClusterInfo().getReplicas()).hasSize(2);
+        }
+        JetStreamManagement other = connect(2).jetStreamManagement();
+        other.addOrUpdateConsumer("R3", ConsumerConfiguration.builder().durable("C").build());
+        JetStreamSubscription sub = connect(1).jetStream().subscribe(null, PullSubscribeOptions.bind("R3", "C"));
+        List<Message> got = sub.fetch(30, Duration.ofSeconds(5));
+        assertThat(got).hasSize(30);
+        for (Message m : got) {
+            assertThat(m.isJetStream()).as("%s %s %s", m.getSubject(), m.getReplyTo(), m.getStatus()).isTrue();
+            m.ack();
+        }
+    }
+
+    @Test
+    void tooManyReplicasAreRefused() throws Exception {
+        JetStreamManagement jsm = connect(1).jetStreamManagement();
+        assertThatThrownBy(() -> jsm.addStream(StreamConfiguration.builder().name("R5").subjects("r5").replicas(5)
+                .build())).isInstanceOf(JetStreamApiException.class).hasMessageContaining("10023");
+    }
+
+    @Test
+    void acknowledgedMessagesSurviveTheLossOfTheLeader() throws Exception {
+        JetStreamManagement jsm = connect(0).jetStreamManagement();
+        jsm.addStream(StreamConfiguration.builder().name("SAFE").subjects("safe").replicas(3).build());
+        JetStream js = connect(0).jetStream();
+        for (int k = 0; k < 50; k++) {
+            js.publish("safe", Integer.toString(k).getBytes());
+        }
+        String leader = jsm.getStreamInfo("SAFE").getClusterInfo().getLeader();
+        int leaderIndex = Integer.parseInt(leader.substring(1)) - 1;
+        nodes[leaderIndex].shutdown();
+        int survivor = (leaderIndex + 1) % 3;
+        JetStreamManagement jsm2 = connect(survivor).jetStreamManagement();
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
+            StreamInfo info = jsm2.getStreamInfo("SAFE");
+            assertThat(info.getClusterInfo().getLeader()).isNotEqualTo(leader);
+            assertThat(info.getStreamState().getMsgCount()).isEqualTo(50);
+        });
+        JetStream js2 = connect(survivor).jetStream();
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
+                .until(() -> js2.publish("safe", "after".getBytes()).getSeqno() == 51);
+        nodes[leaderIndex] = startNode(leaderIndex);
+    }
+}
