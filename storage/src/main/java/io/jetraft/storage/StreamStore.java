@@ -734,7 +734,14 @@ public final class StreamStore {
             t.put(node.meta(), Keys.kindTimeSeq(sid, Keys.META_DEDUPE_TIME, ts, seq), id);
         }
 
-        if (l.maxMsgsPerSubject() > 0 && subjectCount + 1 > l.maxMsgsPerSubject()) {
+        Rollup rollup = Rollup.of(m.headers());
+        if (rollup == Rollup.SUBJECT && subjectCount > 0) {
+            trimSubject(t, subject, subjectCount);
+        } else if (rollup == Rollup.ALL) {
+            for (long q = c.first; q < seq; q++) {
+                removeMsg(t, q);
+            }
+        } else if (l.maxMsgsPerSubject() > 0 && subjectCount + 1 > l.maxMsgsPerSubject()) {
             trimSubject(t, subject, subjectCount + 1 - l.maxMsgsPerSubject());
         }
         enforceMsgAndByteLimits(t, l);

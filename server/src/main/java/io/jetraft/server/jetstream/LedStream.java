@@ -54,6 +54,7 @@ final class LedStream {
     private final ArrayDeque<Queued> queue = new ArrayDeque<>();
     private int inFlight;
     private boolean stopped;
+    private JsonNode config = JSON.createObjectNode();
 
     /** A publish waiting for its batch, with where its PubAck goes. */
     private record Queued(Publish publish, String reply) {
@@ -130,6 +131,14 @@ final class LedStream {
 
     /** Starts engines for new consumers and stops those of deleted ones. Runs on exec. */
     void refresh(StreamAssignment assignment) {
+        try {
+            JsonNode c = JSON.readTree(assignment.config());
+            if (c != null && c.isObject()) {
+                config = c;
+            }
+        } catch (IOException e) {
+            LOG.debug("stream '{}' configuration unreadable: {}", name, e.getMessage());
+        }
         Set<String> present = new HashSet<>();
         for (ConsumerAssignment c : assignment.consumers()) {
             present.add(c.name());
@@ -223,6 +232,21 @@ final class LedStream {
         String expectedStream = h.get("Nats-Expected-Stream");
         if (expectedStream != null && !expectedStream.equals(name)) {
             replyError(m.reply(), JsErrors.STREAM_NOT_MATCH);
+            return;
+        }
+        String rollup = h.get("Nats-Rollup");
+        if (rollup != null) {
+            if (!rollup.equals("sub") && !rollup.equals("all")) {
+                replyError(m.reply(), new JsError(500, 10111, "rollup value invalid: \"" + rollup + "\""));
+                return;
+            }
+            if (!config.path("allow_rollup_hdrs").asBoolean(false) || config.path("deny_purge").asBoolean(false)) {
+                replyError(m.reply(), new JsError(500, 10111, "rollup not permitted"));
+                return;
+            }
+        }
+        if (config.path("sealed").asBoolean(false)) {
+            replyError(m.reply(), new JsError(400, 10109, "invalid operation on sealed stream"));
             return;
         }
         Publish p = new Publish(m.subject(), m.headers(), m.data(), h.get("Nats-Msg-Id"),
