@@ -710,24 +710,64 @@ final class JsApi {
                 error(m.reply(), "consumer_create", r.error());
             } else {
                 sendConsumerInfoWhenRunning(stream, consumerName, m.reply(), System.nanoTime()
-                        + Duration.ofSeconds(2).toNanos());
+                        + Duration.ofSeconds(5).toNanos());
             }
         });
     }
 
-    /** Consumer info once the stream leader runs the consumer (so that a pull right after is served). */
+    /**
+     * Consumer info once the stream leader runs the consumer (so that a pull right after is served): asked of the
+     * leader again until it knows the consumer or the deadline passes.
+     */
     private void sendConsumerInfoWhenRunning(String stream, String consumer, String reply, long deadline) {
         LedStream led = js.ledStream(stream);
         if (led != null) {
             led.executor().execute(() -> {
-                if (led.consumer(consumer) == null && System.nanoTime() < deadline) {
+                if (led.consumer(consumer) == null) {
                     js.raft().stream(stream).ifPresent(led::refresh);
+                }
+                if (led.consumer(consumer) == null && System.nanoTime() < deadline) {
+                    retryLater(() -> sendConsumerInfoWhenRunning(stream, consumer, reply, deadline));
+                    return;
                 }
                 send(reply, consumerInfoOrView(stream, consumer));
             });
             return;
         }
-        send(reply, consumerInfoOrView(stream, consumer));
+        if (js.raft().leader(GroupName.stream(stream)).isEmpty()) {
+            if (System.nanoTime() < deadline) {
+                retryLater(() -> sendConsumerInfoWhenRunning(stream, consumer, reply, deadline));
+            } else {
+                send(reply, consumerInfoOrView(stream, consumer));
+            }
+            return;
+        }
+        js.internal().request("$JSR." + stream + ".CONSUMER.INFO." + stream + "." + consumer, null, new byte[0],
+                FORWARD_TIMEOUT).whenComplete((r, err) -> {
+                    JsonNode info = null;
+                    if (err == null) {
+                        try {
+                            info = JSON.readTree(r.data());
+                        } catch (java.io.IOException e) {
+                            info = null;
+                        }
+                    }
+                    boolean known = info != null && info.isObject() && !info.has("error");
+                    if (!known && System.nanoTime() < deadline) {
+                        retryLater(() -> sendConsumerInfoWhenRunning(stream, consumer, reply, deadline));
+                        return;
+                    }
+                    if (known) {
+                        ((ObjectNode) info).put("type", TYPE + "consumer_create_response");
+                        send(reply, info);
+                    } else {
+                        send(reply, consumerInfoOrView(stream, consumer));
+                    }
+                });
+    }
+
+    private static void retryLater(Runnable r) {
+        CompletableFuture.delayedExecutor(25, java.util.concurrent.TimeUnit.MILLISECONDS).execute(r);
     }
 
     private ObjectNode consumerInfoOrView(String stream, String consumer) {
