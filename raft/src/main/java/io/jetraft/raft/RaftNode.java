@@ -668,6 +668,28 @@ public final class RaftNode implements AutoCloseable {
     }
 
     /** Moves the leadership of one group away from this node (to its most up-to-date current follower). */
+    /**
+     * Moves one group's leadership from this node to a given peer (placement "preferred" of a step-down request).
+     * Completes with false when this node does not lead the group or Ratis refused or timed out.
+     */
+    public CompletableFuture<Boolean> transferTo(GroupName group, String peer, Duration timeout) {
+        RaftServer.Division d = division(group);
+        if (d == null || !d.getInfo().isLeader()) {
+            return CompletableFuture.completedFuture(false);
+        }
+        org.apache.ratis.protocol.TransferLeadershipRequest request =
+                new org.apache.ratis.protocol.TransferLeadershipRequest(adminClientId, self,
+                        d.getGroup().getGroupId(), callIds.incrementAndGet(), RaftPeerId.valueOf(peer),
+                        timeout.toMillis());
+        try {
+            return server.transferLeadershipAsync(request)
+                    .thenApply(org.apache.ratis.protocol.RaftClientReply::isSuccess)
+                    .exceptionally(e -> false);
+        } catch (IOException e) {
+            return CompletableFuture.completedFuture(false);
+        }
+    }
+
     public GroupTransfer stepDown(GroupName group) {
         RaftServer.Division d = division(group);
         if (d == null || !d.getInfo().isLeader()) {

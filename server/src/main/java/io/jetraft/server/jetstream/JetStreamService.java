@@ -148,8 +148,18 @@ public final class JetStreamService implements AutoCloseable {
 
     // ---- leadership --------------------------------------------------------------------------------------------
 
+    private volatile InternalClient.InternalSubscription metaForward;
+
     private void leaderChanged(LeaderChange change) {
         if (change.group().isMeta()) {
+            synchronized (this) {
+                if (change.local() && metaForward == null && !streamLayerStopped) {
+                    metaForward = internal.subscribe("$JSR.META.>", null, true, pool, m -> api.handleMetaForwarded(m));
+                } else if (!change.local() && metaForward != null) {
+                    metaForward.close();
+                    metaForward = null;
+                }
+            }
             return;
         }
         String stream = change.group().stream();
@@ -301,6 +311,12 @@ public final class JetStreamService implements AutoCloseable {
         streamLayerStopped = true;
         if (apiSubscription != null) {
             apiSubscription.close();
+        }
+        synchronized (this) {
+            if (metaForward != null) {
+                metaForward.close();
+                metaForward = null;
+            }
         }
         for (LedStream l : led.values()) {
             l.executor().execute(l::stop);

@@ -108,7 +108,7 @@ final class JsApi {
                         if (t[1].equals("MSG") && t.length > 2 && t[2].equals("DELETE")) {
                             msgDelete(name(t, 3), m);
                         } else if (t[1].equals("LEADER")) {
-                            streamStepDown(name(t, 3), reply);
+                            forwardOrServe(api, name(t, 3), m);
                         } else if (t[1].equals("PEER")) {
                             throw new ApiException(400, 10040, "peer not a member");
                         } else {
@@ -126,7 +126,10 @@ final class JsApi {
                     case "DELETE" -> consumerDelete(name(t, 2), name(t, 3), reply);
                     case "NAMES" -> consumerNames(name(t, 2), m);
                     case "LIST", "INFO" -> forwardOrServe(api, name(t, 2), m);
-                    case "LEADER" -> consumerStepDown(name(t, 3), reply);
+                    case "LEADER" -> {
+                        name(t, 4);
+                        forwardOrServe(api, name(t, 3), m);
+                    }
                     default -> throw new ApiException(JsErrors.BAD_REQUEST);
                 }
             }
@@ -134,12 +137,7 @@ final class JsApi {
                 need(t, 3);
                 forwardOrServe(api, name(t, 2), m);
             }
-            case "META" -> {
-                js.raft().stepDown(GroupName.META);
-                ObjectNode r = response("meta_leader_stepdown");
-                r.put("success", true);
-                send(reply, r);
-            }
+            case "META" -> metaStepDown(m);
             default -> throw new ApiException(JsErrors.BAD_REQUEST);
         }
     }
@@ -194,6 +192,13 @@ final class JsApi {
                     case "CONSUMER.INFO" -> send(m.reply(), consumerInfo(stream, name(t, 3), "consumer_info"));
                     case "CONSUMER.LIST" -> consumerList(stream, m);
                     case "DIRECT.GET" -> directGet(stream, t, m);
+                    case "STREAM.LEADER" -> stepDown(GroupName.stream(stream), m, "stream_leader_stepdown");
+                    case "CONSUMER.LEADER" -> {
+                        js.raft().stream(stream).flatMap(a -> a.consumer(name(t, 4)))
+                                .orElseThrow(() -> new ApiException(JsErrors.CONSUMER_NOT_FOUND));
+                        // a consumer is led by its stream's leader: stepping it down moves the stream
+                        stepDown(GroupName.stream(stream), m, "consumer_leader_stepdown");
+                    }
                     default -> throw new ApiException(JsErrors.BAD_REQUEST);
                 }
             } catch (ApiException e) {
@@ -467,14 +472,55 @@ final class JsApi {
         });
     }
 
-    private void streamStepDown(String name, String reply) {
-        if (js.raft().stream(name).isEmpty()) {
-            throw new ApiException(JsErrors.STREAM_NOT_FOUND);
+    /**
+     * Steps this node down as the group's leader (on the leader): to the peer named in placement.preferred, or to
+     * the most up-to-date follower. Runs off the stream's executor, which the transfer must not hold up.
+     */
+    private void stepDown(GroupName group, InternalMessage m, String kind) {
+        JsonNode req = parse(m.data(), false);
+        String preferred = req.path("placement").path("preferred").asText("");
+        if (!preferred.isEmpty() && js.raft().metaPeers().stream().noneMatch(p -> p.name().equals(preferred))) {
+            throw new ApiException(400, 10040, "peer not a member");
         }
-        js.raft().stepDown(GroupName.stream(name));
-        ObjectNode r = response("stream_leader_stepdown");
-        r.put("success", true);
-        send(reply, r);
+        CompletableFuture.runAsync(() -> {
+            boolean moved;
+            if (!preferred.isEmpty()) {
+                moved = js.raft().transferTo(group, preferred, Duration.ofSeconds(2)).join();
+            } else {
+                moved = js.raft().stepDown(group).moved();
+            }
+            if (!moved) {
+                error(m.reply(), kind, new JsError(500, 10041, "leadership transfer of " + group + " failed"));
+                return;
+            }
+            ObjectNode r = response(kind);
+            r.put("success", true);
+            send(m.reply(), r);
+        });
+    }
+
+    /** META.LEADER.STEPDOWN: done by the meta leader, wherever the request arrived. */
+    private void metaStepDown(InternalMessage m) {
+        if (js.raft().isLeader(GroupName.META)) {
+            stepDown(GroupName.META, m, "meta_leader_stepdown");
+            return;
+        }
+        js.internal().request("$JSR.META.LEADER.STEPDOWN", null, m.data(), FORWARD_TIMEOUT).whenComplete((r, err) -> {
+            if (err != null) {
+                error(m.reply(), "meta_leader_stepdown", JsErrors.CLUSTER_NOT_AVAILABLE);
+            } else {
+                js.internal().publish(m.reply(), null, null, r.data());
+            }
+        });
+    }
+
+    /** A meta step-down forwarded to this node as the meta leader. */
+    void handleMetaForwarded(InternalMessage m) {
+        try {
+            stepDown(GroupName.META, m, "meta_leader_stepdown");
+        } catch (ApiException e) {
+            error(m.reply(), "meta_leader_stepdown", e.error());
+        }
     }
 
     /** StreamInfo from this node's own (current, leader) copy. Runs on the stream's executor. */
@@ -837,17 +883,6 @@ final class JsApi {
             arr.add(info);
         }
         send(m.reply(), r);
-    }
-
-    private void consumerStepDown(String stream, String reply) {
-        if (js.raft().stream(stream).isEmpty()) {
-            throw new ApiException(JsErrors.STREAM_NOT_FOUND);
-        }
-        // a consumer is led by its stream's leader: stepping it down moves the stream
-        js.raft().stepDown(GroupName.stream(stream));
-        ObjectNode r = response("consumer_leader_stepdown");
-        r.put("success", true);
-        send(reply, r);
     }
 
     /** ConsumerInfo from the leader's engine, or its replicated state. */

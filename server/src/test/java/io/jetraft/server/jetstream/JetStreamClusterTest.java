@@ -110,6 +110,26 @@ class JetStreamClusterTest {
     }
 
     @Test
+    void aStepDownMovesTheLeaderToThePreferredPeer() throws Exception {
+        Connection nc = connect(0);
+        JetStreamManagement jsm = nc.jetStreamManagement();
+        jsm.addStream(StreamConfiguration.builder().name("MOVE").subjects("move").replicas(3).build());
+        String leader = jsm.getStreamInfo("MOVE").getClusterInfo().getLeader();
+        String target = leader.equals("n2") ? "n3" : "n2";
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() -> {
+            Message r = nc.request("$JS.API.STREAM.LEADER.STEPDOWN.MOVE",
+                    ("{\"placement\":{\"preferred\":\"" + target + "\"}}").getBytes(), Duration.ofSeconds(5));
+            assertThat(new String(r.getData())).contains("\"success\":true");
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> target.equals(jsm.getStreamInfo("MOVE").getClusterInfo()
+                .getLeader()));
+        Message bad = nc.request("$JS.API.STREAM.LEADER.STEPDOWN.MOVE",
+                "{\"placement\":{\"preferred\":\"nobody\"}}".getBytes(), Duration.ofSeconds(5));
+        assertThat(new String(bad.getData())).contains("10040");
+        assertThat(connect(1).jetStream().publish("move", "still".getBytes()).getSeqno()).isEqualTo(1);
+    }
+
+    @Test
     void tooManyReplicasAreRefused() throws Exception {
         JetStreamManagement jsm = connect(1).jetStreamManagement();
         assertThatThrownBy(() -> jsm.addStream(StreamConfiguration.builder().name("R5").subjects("r5").replicas(5)
