@@ -118,6 +118,8 @@ public final class RaftNode implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final ExecutorService io;
     private final ExecutorService eventThread;
+    /** Starts the transfers of a lame-duck move in parallel (a transfer's start blocks briefly in Ratis). */
+    private final ExecutorService transferStarters;
     private final NodeEvents events;
     private final ClientId adminClientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
@@ -136,6 +138,7 @@ public final class RaftNode implements AutoCloseable {
         this.scheduler = Executors.newSingleThreadScheduledExecutor(named("jetraft-raft-timer-" + n));
         this.io = Executors.newFixedThreadPool(4, named("jetraft-raft-io-" + n));
         this.eventThread = Executors.newSingleThreadExecutor(named("jetraft-raft-events-" + n));
+        this.transferStarters = Executors.newFixedThreadPool(8, named("jetraft-raft-transfer-" + n));
         this.events = new NodeEvents(n, eventThread);
     }
 
@@ -642,9 +645,12 @@ public final class RaftNode implements AutoCloseable {
                 transfers.add(newTransfer(e.getKey(), e.getValue(), started));
             }
         }
+        // starting a transfer reads the group's health and calls into Ratis: start them all side by side, so the
+        // last ones do not find their time used up by the first ones
         List<CompletableFuture<GroupTransfer>> futures = new ArrayList<>();
         for (LeadershipTransfer t : transfers) {
-            futures.add(t.start(deadline));
+            futures.add(CompletableFuture.supplyAsync(() -> t.start(deadline), transferStarters)
+                    .thenCompose(f -> f));
         }
         try {
             CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
@@ -908,6 +914,7 @@ public final class RaftNode implements AutoCloseable {
         }
         scheduler.shutdownNow();
         io.shutdownNow();
+        transferStarters.shutdownNow();
         eventThread.shutdown();
         life.set(Life.CLOSED);
         LOG.info("Raft node {} closed in {} ms", config.name(), (System.nanoTime() - started) / 1_000_000);

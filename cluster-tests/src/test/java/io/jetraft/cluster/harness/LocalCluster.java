@@ -70,15 +70,34 @@ public final class LocalCluster implements AutoCloseable {
         return nodes.stream().map(NodeProcess::clientUrl).toArray(String[]::new);
     }
 
-    /** Every node's log, for a failure report. */
+    private final java.util.Map<String, String> finalLogs = new java.util.LinkedHashMap<>();
+
+    /** Every node's log, for a failure report (kept after {@link #close()}, which may precede the report). */
     public String describe() {
+        if (!finalLogs.isEmpty()) {
+            return String.join("\n", finalLogs.values());
+        }
         StringBuilder sb = new StringBuilder();
         nodes.forEach(n -> sb.append(n.describe()).append('\n'));
         return sb.toString();
     }
 
+    /** Kills every node and keeps their logs (in memory and under target/cluster-logs) for a failure report. */
     @Override
     public void close() {
-        nodes.forEach(NodeProcess::close);
+        java.nio.file.Path keep = java.nio.file.Path.of("target", "cluster-logs", name + "-" + System.nanoTime());
+        for (NodeProcess n : nodes) {
+            n.close();
+            finalLogs.put(n.name(), n.describe());
+            try {
+                java.nio.file.Files.createDirectories(keep);
+                if (java.nio.file.Files.exists(n.log())) {
+                    java.nio.file.Files.copy(n.log(), keep.resolve(n.name() + ".log"),
+                            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            } catch (java.io.IOException e) {
+                finalLogs.put(n.name() + "-copy", "(could not keep the log: " + e.getMessage() + ")");
+            }
+        }
     }
 }

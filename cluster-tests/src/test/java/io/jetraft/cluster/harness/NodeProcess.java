@@ -129,7 +129,7 @@ public final class NodeProcess implements AutoCloseable {
         }
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.net.preferIPv4Stack=true",
+                "-Xmx256m", "-XX:+UseSerialGC", "-Djava.net.preferIPv4Stack=true",
                 "-jar", jar.toAbsolutePath().toString(), "server", "-c", config().toString(), "-l", log().toString()));
         try {
             starts++;
