@@ -277,6 +277,46 @@ public final class JetStreamService implements AutoCloseable {
         return apiErrors.get();
     }
 
+    /**
+     * Why this node's JetStream is not healthy, in nats-server's words for /healthz, or empty when it is: the meta
+     * group formed and current, every stream replica here current.
+     */
+    public Optional<String> healthProblem() {
+        if (streamLayerStopped) {
+            return Optional.of("JetStream is shutting down");
+        }
+        if (!metaBootstrapped.get()) {
+            return Optional.of("JetStream has not established contact with a meta leader");
+        }
+        Optional<GroupHealth> meta = metaHealth();
+        if (meta.isEmpty()) {
+            return Optional.of("JetStream meta layer is not running");
+        }
+        if (meta.get().halt().isPresent()) {
+            return Optional.of("JetStream meta layer apply error: " + meta.get().halt().get());
+        }
+        if (meta.get().leader().isEmpty()) {
+            return Optional.of("JetStream has not established contact with a meta leader");
+        }
+        if (!meta.get().current()) {
+            return Optional.of("JetStream is not current with the meta leader");
+        }
+        for (GroupHealth g : health()) {
+            if (g.group().isMeta()) {
+                continue;
+            }
+            if (g.halt().isPresent()) {
+                return Optional.of("JetStream stream '$G > " + g.group().stream() + "' is not current: group node "
+                        + "unhealthy");
+            }
+            if (!g.current()) {
+                return Optional.of("JetStream stream '$G > " + g.group().stream() + "' is not current: stream "
+                        + "catching up");
+            }
+        }
+        return Optional.empty();
+    }
+
     /** Health of every Raft group on this node (for /healthz, /jsz and reports). */
     public List<GroupHealth> health() {
         return raft == null ? List.of() : raft.health();

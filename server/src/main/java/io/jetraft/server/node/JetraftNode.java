@@ -98,6 +98,7 @@ public final class JetraftNode implements AutoCloseable {
         monitor.register("/varz", new VarzEndpoint(identity, config, stats, clients, index, this::clientPort,
                 this::httpPort, monitor::requestCounts, () -> routes == null ? 0 : routes.size()));
         monitor.register("/connz", new ConnzEndpoint(identity, clients));
+        monitor.register("/jsz", new io.jetraft.server.monitor.JszEndpoint(identity.serverId(), () -> jetstream));
         monitor.register("/routez", new RoutezEndpoint(identity, () -> routes == null ? List.of() : routes.snapshots()));
         monitor.bind(c.httpListen());
         LOG.info("Starting http monitor on {}:{}", c.httpListen().host(), monitor.port());
@@ -120,6 +121,16 @@ public final class JetraftNode implements AutoCloseable {
     private HealthCheck.Result health() {
         if (!clientListener.isListening()) {
             return HealthCheck.Result.error(500, "error", "failed to be ready for connections after 1ms: server");
+        }
+        io.jetraft.server.jetstream.JetStreamService js = jetstream;
+        if (config.get().jetstream().enabled()) {
+            if (js == null) {
+                return HealthCheck.Result.error(503, "unavailable", "JetStream not enabled");
+            }
+            java.util.Optional<String> problem = js.healthProblem();
+            if (problem.isPresent()) {
+                return HealthCheck.Result.error(503, "unavailable", problem.get());
+            }
         }
         return HealthCheck.Result.ok();
     }

@@ -129,6 +129,43 @@ class JetStreamClusterTest {
         assertThat(connect(1).jetStream().publish("move", "still".getBytes()).getSeqno()).isEqualTo(1);
     }
 
+    private com.fasterxml.jackson.databind.JsonNode http(int node, String path) throws Exception {
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + nodes[node].httpPort()
+                        + path)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
+    }
+
+    @Test
+    void jszShowsTheMetaGroupAndStreamReplicasAndHealthzIsOk() throws Exception {
+        JetStreamManagement jsm = connect(0).jetStreamManagement();
+        jsm.addStream(StreamConfiguration.builder().name("JSZ").subjects("jsz.>").replicas(3).build());
+        connect(0).jetStream().publish("jsz.1", "x".getBytes());
+        String metaLeader = nodes[0].jetstream().raftNode().leader(io.jetraft.raft.GroupName.META).orElseThrow();
+        int leaderIndex = Integer.parseInt(metaLeader.substring(1)) - 1;
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            com.fasterxml.jackson.databind.JsonNode jsz = http(leaderIndex, "/jsz?streams=true&consumers=true");
+            assertThat(jsz.get("streams").asInt()).isEqualTo(1);
+            assertThat(jsz.get("meta_cluster").get("leader").asText()).isEqualTo(metaLeader);
+            assertThat(jsz.get("meta_cluster").get("cluster_size").asInt()).isEqualTo(3);
+            assertThat(jsz.get("meta_cluster").get("peer").asText()).hasSize(8);
+            assertThat(jsz.get("meta_cluster").get("replicas")).hasSize(2);
+            jsz.get("meta_cluster").get("replicas").forEach(r -> {
+                assertThat(r.get("current").asBoolean()).isTrue();
+                assertThat(r.has("active") && r.has("peer") && r.has("name")).isTrue();
+            });
+            com.fasterxml.jackson.databind.JsonNode stream = jsz.get("account_details").get(0).get("stream_detail")
+                    .get(0);
+            assertThat(stream.get("name").asText()).isEqualTo("JSZ");
+            assertThat(stream.get("cluster").get("replicas")).hasSizeLessThanOrEqualTo(2);
+        });
+        for (int i = 0; i < 3; i++) {
+            int n = i;
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(http(n, "/healthz").get("status").asText()).isEqualTo("ok"));
+        }
+    }
+
     @Test
     void tooManyReplicasAreRefused() throws Exception {
         JetStreamManagement jsm = connect(1).jetStreamManagement();
