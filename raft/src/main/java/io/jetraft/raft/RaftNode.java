@@ -173,6 +173,17 @@ public final class RaftNode implements AutoCloseable {
         events.onLeaderReady(this::leaderDuties);
         server.start();
         reconciler.start();
+        LostLogRecovery lostLogs = new LostLogRecovery(server, RatisProperties.client(config),
+                config.timing().electionTimeoutMax().multipliedBy(2), config.timing().currentWithin(), io,
+                System::nanoTime);
+        long every = config.timing().electionTimeoutMin().toMillis();
+        scheduler.scheduleWithFixedDelay(() -> {
+            try {
+                lostLogs.check();
+            } catch (RuntimeException e) {
+                LOG.debug("{}: lost-log check failed: {}", config.name(), e.toString());
+            }
+        }, every, every, TimeUnit.MILLISECONDS);
         int groups = 0;
         for (RaftGroupId ignored : server.getGroupIds()) {
             groups++;
