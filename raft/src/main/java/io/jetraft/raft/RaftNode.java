@@ -43,6 +43,8 @@ import io.jetraft.storage.NodeStore;
 import io.jetraft.storage.PurgeRequest;
 import io.jetraft.storage.StreamLimits;
 import io.jetraft.storage.StreamStore;
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.grpc.GrpcFactory;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupManagementRequest;
 import org.apache.ratis.protocol.LeaderElectionManagementRequest;
@@ -166,9 +168,9 @@ public final class RaftNode implements AutoCloseable {
                 .setStateMachineRegistry(this::stateMachineFor)
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
-        proposer = new Proposer(server, self, RatisProperties.client(config), config.timing(), scheduler, io);
-        reconciler = new GroupReconciler(server, META_GROUP, view, store, this::metaCaughtUp, this::groupAdded,
-                gid -> proposer.forget(gid));
+        proposer = new Proposer(server, new GrpcFactory(new Parameters()).newRaftClientRpc(ClientId.randomId(),
+                RatisProperties.client(config)), config.timing(), scheduler);
+        reconciler = new GroupReconciler(server, META_GROUP, view, store, this::metaCaughtUp, this::groupAdded);
         events.onMetaChanged(reconciler::request);
         events.onLeaderReady(this::leaderDuties);
         server.start();
