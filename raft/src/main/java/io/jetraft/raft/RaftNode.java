@@ -694,7 +694,9 @@ public final class RaftNode implements AutoCloseable {
 
     /**
      * Keeps this node from starting elections in every group it hosts, now and later (groups added afterwards are
-     * paused too): it still votes and replicates, but is not elected again. For lame-duck mode.
+     * paused too): it still votes and replicates, but is not elected again. For lame-duck mode, which ends with the
+     * node closing. Note: a paused node votes only for a candidate whose log is at least as long as its own, so a
+     * group whose other live replicas are all behind it has no leader until it resumes or goes away.
      */
     public void pauseElections() {
         electionsPaused = true;
