@@ -120,10 +120,16 @@ class LeadershipTransferTest {
         cluster = new TestCluster(dir, 3).start();
         streamsLedByFirstNode(2);
         RaftNode n1 = cluster.node(0);
+        List<LeaderChange> seen = new CopyOnWriteArrayList<>();
+        cluster.node(1).addLeaderListener(seen::add);
+        cluster.node(2).addLeaderListener(seen::add);
 
         GroupTransfer moved = n1.stepDown(GroupName.stream("T0"));
 
         assertThat(moved.outcome()).isEqualTo(TransferOutcome.MOVED);
+        // the new leader's listeners hear that it leads (and is ready to serve) the group
+        await().atMost(TestCluster.WAIT).until(() -> seen.stream().anyMatch(c -> c.local()
+                && c.group().equals(GroupName.stream("T0")) && c.leader().equals(moved.newLeader())));
         assertThat(moved.newLeader()).isPresent().get().isNotEqualTo("n1");
         assertThat(n1.isLeader(GroupName.stream("T0"))).isFalse();
         assertThat(n1.isLeader(GroupName.stream("T1"))).isTrue();

@@ -1,5 +1,6 @@
 package io.jetraft.raft;
 
+import io.jetraft.raft.group.GroupStateMachine;
 import io.jetraft.raft.stream.StreamStateMachine;
 import io.jetraft.storage.StreamLimits;
 import org.junit.jupiter.api.AfterEach;
@@ -8,7 +9,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -103,5 +107,37 @@ class RestartTest {
                 && !back.hosts(GroupName.stream("E"))
                 && !Files.exists(cluster.raftDir(2).resolve(e.groupId()))
                 && !cluster.store(2).streamNames().contains(storeName));
+    }
+
+    @Test
+    void closeGivesUpAfterItsWatchdogWhenAnApplyHangs() throws Exception {
+        cluster = new TestCluster(dir, 3).start();
+        cluster.node(0).createStream(StreamSpec.of("W", 3, StreamLimits.unlimited())).join().value();
+        cluster.node(0).publish("W", one("x")).join().get(0).value();
+        RaftNode stuck = cluster.node(2);
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch holding = new CountDownLatch(1);
+        ((GroupStateMachine) stuck.division(GroupName.stream("W")).getStateMachine()).beforeApply = () -> {
+            holding.countDown();
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        try {
+            cluster.node(0).publish("W", one("y")).join().get(0).value(); // committed by the other two
+            assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+
+            long started = System.nanoTime();
+            boolean clean = stuck.shutdown(Duration.ofSeconds(1));
+            Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+            assertThat(clean).isFalse();
+            assertThat(took).isBetween(Duration.ofMillis(900), Duration.ofSeconds(5));
+            assertThat(cluster.node(0).shutdown(Duration.ofSeconds(10))).isTrue();
+        } finally {
+            release.countDown();
+        }
     }
 }

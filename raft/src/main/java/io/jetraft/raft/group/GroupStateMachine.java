@@ -60,6 +60,9 @@ public abstract class GroupStateMachine extends BaseStateMachine {
      */
     public volatile UnaryOperator<ByteString> logDataFault = UnaryOperator.identity();
 
+    /** Tests only: runs on the apply thread before each entry (e.g. to hold it and show that close is bounded). */
+    public volatile Runnable beforeApply = () -> { };
+
     protected GroupStateMachine(GroupName name, GroupEvents events, Clock clock) {
         this.name = name;
         this.events = events;
@@ -153,6 +156,7 @@ public abstract class GroupStateMachine extends BaseStateMachine {
     public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
         LogEntryProto entry = trx.getLogEntry();
         AppliedIndex at = AppliedIndex.of(entry.getTerm(), entry.getIndex());
+        beforeApply.run();
         ByteString reply = apply(entry, at);
         advance(entry.getTerm(), entry.getIndex());
         return CompletableFuture.completedFuture(Message.valueOf(reply));
