@@ -25,6 +25,8 @@ class LeadershipTransferTest {
 
     /** How many R3 stream groups the parallel-transfer measurement uses (-Djetraft.transfer.groups=100 by hand). */
     static final int GROUPS = Integer.getInteger("jetraft.transfer.groups", 30);
+    /** The bound of that transfer (-Djetraft.transfer.bound.ms=3000 to measure a heavy run to its end). */
+    static final Duration BOUND = Duration.ofMillis(Long.getLong("jetraft.transfer.bound.ms", 1000));
 
     @TempDir
     Path dir;
@@ -69,15 +71,16 @@ class LeadershipTransferTest {
         List<String> names = streamsLedByFirstNode(GROUPS);
         RaftNode n1 = cluster.node(0);
 
-        TransferReport report = n1.transferLeadership(Duration.ofSeconds(1));
+        TransferReport report = n1.transferLeadership(BOUND);
 
-        System.out.printf("MEASURED: parallel leadership transfer of %d groups (%d R3 streams%s) took %d ms; "
-                        + "slowest group %d ms%n", report.groups().size(), GROUPS,
-                report.groups().size() > GROUPS ? " + meta" : "", report.took().toMillis(),
-                report.groups().stream().mapToLong(g -> g.took().toMillis()).max().orElse(0));
+        long[] took = report.groups().stream().mapToLong(g -> g.took().toMillis()).sorted().toArray();
+        System.out.printf("MEASURED: parallel leadership transfer of %d groups (%d R3 streams%s) took %d ms; per "
+                        + "group: fastest %d ms, median %d ms, 90%% %d ms, slowest %d ms; %s%n", report.groups().size(),
+                GROUPS, report.groups().size() > GROUPS ? " + meta" : "", report.took().toMillis(), took[0],
+                took[took.length / 2], took[took.length * 9 / 10], took[took.length - 1], report);
         assertThat(report.groups()).hasSizeGreaterThanOrEqualTo(GROUPS);
         assertThat(report.notMoved()).isEmpty();
-        assertThat(report.took()).isLessThan(Duration.ofMillis(1500));
+        assertThat(report.took()).isLessThan(BOUND.plusMillis(500));
         for (GroupTransfer g : report.groups()) {
             assertThat(g.newLeader()).isPresent().get().isNotEqualTo("n1");
             assertThat(g.target()).isPresent();
