@@ -125,6 +125,7 @@ public final class RaftNode implements AutoCloseable {
     private final AtomicLong callIds = new AtomicLong();
     private final AtomicReference<Life> life = new AtomicReference<>(Life.RUNNING);
     private volatile boolean electionsPaused;
+    private final Set<String> expiring = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private RaftServer server;
     private Proposer proposer;
     private GroupReconciler reconciler;
@@ -178,6 +179,7 @@ public final class RaftNode implements AutoCloseable {
         LostLogRecovery lostLogs = new LostLogRecovery(server, RatisProperties.client(config),
                 config.timing().electionTimeoutMax().multipliedBy(2), config.timing().currentWithin(), io,
                 System::nanoTime);
+        scheduler.scheduleWithFixedDelay(this::proposeExpiries, 1, 1, TimeUnit.SECONDS);
         long every = config.timing().electionTimeoutMin().toMillis();
         scheduler.scheduleWithFixedDelay(() -> {
             try {
@@ -605,6 +607,40 @@ public final class RaftNode implements AutoCloseable {
                 LOG.debug("{}: leader duties of {} failed: {}", config.name(), group, e.toString());
             }
         });
+    }
+
+    /**
+     * On the leader of each stream with max_age: once its oldest message is due, propose the removal through the log
+     * (with the leader's time stamped in), so every replica removes the same messages. One proposal per stream at a
+     * time.
+     */
+    private void proposeExpiries() {
+        if (life.get() != Life.RUNNING) {
+            return;
+        }
+        try {
+            long now = EntryCodec.nanos(config.clock().instant());
+            for (Map.Entry<GroupName, RaftServer.Division> e : divisions().entrySet()) {
+                GroupName g = e.getKey();
+                if (g.isMeta() || !e.getValue().getInfo().isLeaderReady()
+                        || !(e.getValue().getStateMachine() instanceof StreamStateMachine sm) || sm.stream() == null
+                        || expiring.contains(g.stream())) {
+                    continue;
+                }
+                java.util.OptionalLong due = sm.stream().nextExpiryNanos();
+                if (due.isPresent() && due.getAsLong() <= now) {
+                    expiring.add(g.stream());
+                    removeExpired(g.stream()).whenComplete((r, t) -> {
+                        expiring.remove(g.stream());
+                        if (t != null) {
+                            LOG.debug("{}: expiring {} failed: {}", config.name(), g, t.toString());
+                        }
+                    });
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("{}: expiry check failed: {}", config.name(), e.toString());
+        }
     }
 
     // ================================================================== leadership

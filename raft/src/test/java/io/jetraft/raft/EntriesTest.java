@@ -152,4 +152,19 @@ class EntriesTest {
         assertThat(StoreContents.of(cluster.storeOf(back, "R"))).isEqualTo(before);
         assertThat(before.messages()).hasSize(10);
     }
+
+    @Test
+    void theLeaderProposesExpiryAndEveryReplicaRemovesTheSameMessages() {
+        cluster = new TestCluster(dir, 3).start();
+        RaftNode n = cluster.node(0);
+        n.createStream(StreamSpec.of("AGE", 3, StreamLimits.unlimited().withMaxAge(Duration.ofMillis(300))))
+                .join().value();
+        for (int i = 0; i < 3; i++) {
+            n.publish("AGE", List.of(Publish.of("a", bytes("m" + i)))).join().get(0).value();
+        }
+        for (RaftNode r : cluster.replicasOf("AGE")) {
+            await().atMost(TestCluster.WAIT).until(() -> cluster.storeOf(r, "AGE").state().messages() == 0);
+            assertThat(cluster.storeOf(r, "AGE").state().lastSeq()).isEqualTo(3);
+        }
+    }
 }
