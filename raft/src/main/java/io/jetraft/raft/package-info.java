@@ -32,8 +32,9 @@
  *       {@link io.jetraft.raft.ProposalFailedException} and a reason ({@code TIMED_OUT}: outcome unknown). Every
  *       attempt of one proposal uses the same Ratis client and call id, so a retry that reaches a new leader after
  *       the entry committed is answered from the retry cache, not applied twice.</li>
- *   <li><b>Determinism.</b> Times, the placement of a new stream's replicas and its group id are stamped into the
- *       entry by the leader in {@code startTransaction}; apply never reads a clock. Limit changes travel in the
+ *   <li><b>Determinism.</b> Times and the placement of a new stream's replicas are stamped into the entry by the
+ *       leader in {@code startTransaction}; apply never reads a clock. A stream's group id is derived from the term
+ *       and index of the meta entry creating it (new for every creation). Limit changes travel in the
  *       stream's own log; a stream's store starts from the limits it was created with.</li>
  *   <li><b>Applied index.</b> Each entry is applied in one store write with its (term, index); the store skips an
  *       entry it has (so a restart replays the log from the latest snapshot and changes nothing already applied).</li>
