@@ -52,7 +52,6 @@ final class GroupReconciler implements AutoCloseable {
     private final NodeStore store;
     private final BooleanSupplier metaCaughtUp;
     private final Consumer<RaftGroupId> added;
-    private final Consumer<RaftGroupId> removed;
     private final ClientId clientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
     private final Thread thread;
@@ -63,7 +62,7 @@ final class GroupReconciler implements AutoCloseable {
     volatile Runnable beforePass = () -> { };
 
     GroupReconciler(RaftServer server, RaftGroupId metaGroup, MetaView view, NodeStore store,
-                    BooleanSupplier metaCaughtUp, Consumer<RaftGroupId> added, Consumer<RaftGroupId> removed) {
+                    BooleanSupplier metaCaughtUp, Consumer<RaftGroupId> added) {
         this.server = server;
         this.self = server.getId();
         this.metaGroup = metaGroup;
@@ -71,7 +70,6 @@ final class GroupReconciler implements AutoCloseable {
         this.store = store;
         this.metaCaughtUp = metaCaughtUp;
         this.added = added;
-        this.removed = removed;
         this.thread = new Thread(this::run, "jetraft-reconcile-" + self);
         this.thread.setDaemon(true);
     }
@@ -230,7 +228,6 @@ final class GroupReconciler implements AutoCloseable {
             LOG.warn("{}: removing group {} failed (retrying): {}", self, gid, e.toString());
             return false;
         }
-        removed.accept(gid);
         if (delete && storeName != null && store.stream(storeName).isPresent()) {
             store.deleteStream(storeName);
         }

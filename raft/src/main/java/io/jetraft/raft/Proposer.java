@@ -4,38 +4,28 @@ import io.jetraft.raft.ProposalFailedException.Reason;
 import io.jetraft.raft.group.GroupStateMachine;
 import io.jetraft.raft.group.Halt;
 import io.jetraft.raft.group.InvalidRequestException;
-import org.apache.ratis.client.RaftClient;
-import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.client.RaftClientRpc;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
-import org.apache.ratis.protocol.exceptions.GroupMismatchException;
-import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
-import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
-import org.apache.ratis.protocol.exceptions.RaftRetryFailureException;
 import org.apache.ratis.protocol.exceptions.ReadIndexException;
-import org.apache.ratis.protocol.exceptions.ServerNotReadyException;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
-import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.util.JavaUtils;
-import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.time.Duration;
-import java.util.Map;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -43,10 +33,10 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Gets proposals and reads through a group. A write goes to this node's division in-process when it leads the group,
- * else through a Ratis client (which finds and follows the leader over gRPC, retrying with the same call id, so a
- * retry is never applied twice). Errors that prove nothing was logged (not the leader, leader not ready or stepping
- * down, group not yet created on that peer) are retried with a fresh call until the proposal timeout; a timeout
- * reports an unknown outcome.
+ * else to the leader over this node's one client RPC (gRPC), following {@code NotLeaderException} hints. Every
+ * attempt of one proposal carries the same client id and call id, so Ratis's retry cache (filled on every replica as
+ * entries apply) answers a retry of an entry that was committed after all instead of applying it twice. Attempts go
+ * on until the proposal timeout; a timeout reports an unknown outcome.
  */
 final class Proposer implements AutoCloseable {
 
@@ -55,57 +45,120 @@ final class Proposer implements AutoCloseable {
 
     private final RaftServer server;
     private final RaftPeerId self;
-    private final RaftProperties clientProperties;
+    private final RaftClientRpc rpc;
     private final RaftTiming timing;
     private final ScheduledExecutorService scheduler;
-    private final ExecutorService forwarders;
-    private final ClientId localClientId = ClientId.randomId();
+    private final ClientId clientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
-    private final Map<RaftGroupId, RaftClient> clients = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    Proposer(RaftServer server, RaftPeerId self, RaftProperties clientProperties, RaftTiming timing,
-             ScheduledExecutorService scheduler, ExecutorService forwarders) {
+    Proposer(RaftServer server, RaftClientRpc rpc, RaftTiming timing, ScheduledExecutorService scheduler) {
         this.server = server;
-        this.self = self;
-        this.clientProperties = clientProperties;
+        this.self = server.getId();
+        this.rpc = rpc;
         this.timing = timing;
         this.scheduler = scheduler;
-        this.forwarders = forwarders;
+    }
+
+    /** One proposal: its group, request, invocation and where to send the next attempt. */
+    private final class Write {
+        final GroupName name;
+        final RaftGroup group;
+        final ByteString request;
+        final long callId = callIds.incrementAndGet();
+        final long deadline = System.nanoTime() + timing.proposalTimeout().toNanos();
+        final CompletableFuture<ByteString> result = new CompletableFuture<>();
+        RaftPeerId target;
+        int nextPeer;
+        int attempts;
+        Throwable lastFailure;
+
+        Write(GroupName name, RaftGroup group, ByteString request) {
+            this.name = name;
+            this.group = group;
+            this.request = request;
+        }
     }
 
     /** Commits {@code request} in {@code group} and returns the reply of its apply. */
     CompletableFuture<ByteString> write(GroupName name, RaftGroup group, ByteString request) {
-        CompletableFuture<ByteString> result = new CompletableFuture<>();
-        long deadline = System.nanoTime() + timing.proposalTimeout().toNanos();
-        attemptWrite(name, group, request, deadline, result);
-        return result;
+        Write w = new Write(name, group, request);
+        attempt(w);
+        return w.result;
     }
 
-    private void attemptWrite(GroupName name, RaftGroup group, ByteString request, long deadline,
-                              CompletableFuture<ByteString> result) {
+    private void attempt(Write w) {
         if (closed) {
-            result.completeExceptionally(new ProposalFailedException(name, Reason.CLOSED, "this node is closing"));
+            w.result.completeExceptionally(new ProposalFailedException(w.name, Reason.CLOSED, "this node is closing"));
             return;
         }
-        RaftServer.Division local = localDivision(group.getGroupId());
-        CompletableFuture<RaftClientReply> reply;
-        if (local != null && local.getInfo().isLeader()) {
-            reply = submitLocal(group.getGroupId(), request, RaftClientRequest.writeRequestType());
-        } else {
-            reply = forward(group, request);
+        Halt halt = haltOf(w.group.getGroupId());
+        if (halt != null && w.attempts >= w.group.getPeers().size()) {
+            // this replica stopped applying, and no other peer took the entry either
+            w.result.completeExceptionally(new ProposalFailedException(w.name, Reason.GROUP_HALTED,
+                    "the group " + halt + " on this node, and no other replica accepted the entry (last error: "
+                            + w.lastFailure + ")", w.lastFailure));
+            return;
         }
+        w.attempts++;
+        RaftServer.Division local = localDivision(w.group.getGroupId());
+        RaftPeerId to;
+        if (local != null && local.getInfo().isLeader()) {
+            to = self;
+        } else {
+            to = w.target != null ? w.target : local != null ? local.getInfo().getLeaderId() : null;
+            if (to == null) {
+                List<RaftPeer> peers = w.group.getPeers().stream().toList();
+                to = peers.get(Math.floorMod(w.nextPeer++, peers.size())).getId();
+            }
+        }
+        w.target = null;
+        RaftClientRequest req = RaftClientRequest.newBuilder()
+                .setClientId(clientId)
+                .setServerId(to)
+                .setGroupId(w.group.getGroupId())
+                .setCallId(w.callId)
+                .setMessage(Message.valueOf(w.request))
+                .setType(RaftClientRequest.writeRequestType())
+                .setTimeoutMs(timing.requestTimeout().toMillis())
+                .build();
+        CompletableFuture<RaftClientReply> reply;
+        if (to.equals(self) && local != null) {
+            reply = submitLocal(req);
+        } else {
+            rpc.addRaftPeers(w.group.getPeers());
+            reply = rpc.sendRequestAsyncUnordered(req);
+        }
+        RaftPeerId sentTo = to;
         reply.whenComplete((r, err) -> {
             Throwable failure = err != null ? JavaUtils.unwrapCompletionException(err) : r.getException();
             if (failure == null && r.isSuccess()) {
-                result.complete(r.getMessage().getContent());
-            } else if (failure == null) {
-                result.completeExceptionally(new ProposalFailedException(name, Reason.RAFT_ERROR,
-                        "the write failed without a reason from Ratis: " + r));
-            } else if (nothingWasLogged(failure) && System.nanoTime() < deadline) {
-                retryLater(() -> attemptWrite(name, group, request, deadline, result), result, name);
+                w.result.complete(r.getMessage().getContent());
+                return;
+            }
+            w.lastFailure = failure;
+            if (!sentTo.equals(self) || local == null) {
+                // a broken or closed connection to that peer: open a new one for the next attempt
+                rpc.handleException(sentTo, failure, failure instanceof AlreadyClosedException);
+            }
+            if (failure instanceof StateMachineException sme) {
+                w.result.completeExceptionally(stateMachineFailure(w.name, sme));
+                return;
+            }
+            if (failure instanceof NotLeaderException nle) {
+                if (nle.getPeers() != null) {
+                    rpc.addRaftPeers(nle.getPeers());
+                }
+                w.target = nle.getSuggestedLeader() == null || nle.getSuggestedLeader().getId().equals(sentTo)
+                        ? null : nle.getSuggestedLeader().getId();
+            }
+            if (System.nanoTime() < w.deadline) {
+                // not the leader, not ready, stepping down, group not (yet) on that peer, unreachable, timed out:
+                // the same invocation again is safe
+                LOG.debug("{}: attempt at {} failed, retrying: {}", w.name, sentTo, String.valueOf(failure));
+                retryLater(() -> attempt(w), w.result, w.name);
             } else {
-                result.completeExceptionally(failed(name, group.getGroupId(), failure, deadline));
+                w.result.completeExceptionally(timedOut(w.name, failure));
             }
         });
     }
@@ -126,73 +179,44 @@ final class Proposer implements AutoCloseable {
             result.completeExceptionally(new ProposalFailedException(name, Reason.CLOSED, "this node is closing"));
             return;
         }
+        Halt halt = haltOf(groupId);
+        if (halt != null) {
+            result.completeExceptionally(new ProposalFailedException(name, Reason.GROUP_HALTED, "the group " + halt));
+            return;
+        }
         if (localDivision(groupId) == null) {
             result.completeExceptionally(new ProposalFailedException(name, Reason.NOT_A_MEMBER,
                     "this node (" + self + ") holds no replica of it"));
             return;
         }
-        submitLocal(groupId, ByteString.EMPTY, RaftClientRequest.readRequestType()).whenComplete((r, err) -> {
+        RaftClientRequest req = RaftClientRequest.newBuilder()
+                .setClientId(clientId)
+                .setServerId(self)
+                .setGroupId(groupId)
+                .setCallId(callIds.incrementAndGet())
+                .setMessage(Message.valueOf(ByteString.EMPTY))
+                .setType(RaftClientRequest.readRequestType())
+                .setTimeoutMs(timing.requestTimeout().toMillis())
+                .build();
+        submitLocal(req).whenComplete((r, err) -> {
             Throwable failure = err != null ? JavaUtils.unwrapCompletionException(err) : r.getException();
             if (failure == null && r.isSuccess()) {
                 result.complete(r.getMessage().getContent().asReadOnlyByteBuffer().getLong());
-            } else if ((failure == null || nothingWasLogged(failure) || failure instanceof ReadIndexException)
-                    && System.nanoTime() < deadline) {
+            } else if (!(failure instanceof StateMachineException) && System.nanoTime() < deadline) {
                 retryLater(() -> attemptRead(name, groupId, deadline, result), result, name);
+            } else if (failure instanceof StateMachineException sme) {
+                result.completeExceptionally(stateMachineFailure(name, sme));
             } else {
-                result.completeExceptionally(failed(name, groupId, failure, deadline));
+                result.completeExceptionally(timedOut(name, failure));
             }
         });
     }
 
-    private CompletableFuture<RaftClientReply> submitLocal(RaftGroupId groupId, ByteString message,
-                                                           RaftClientRequest.Type type) {
-        RaftClientRequest req = RaftClientRequest.newBuilder()
-                .setClientId(localClientId)
-                .setServerId(self)
-                .setGroupId(groupId)
-                .setCallId(callIds.incrementAndGet())
-                .setMessage(Message.valueOf(message))
-                .setType(type)
-                .setTimeoutMs(timing.requestTimeout().toMillis())
-                .build();
+    private CompletableFuture<RaftClientReply> submitLocal(RaftClientRequest req) {
         try {
             return server.submitClientRequestAsync(req);
         } catch (IOException e) {
             return CompletableFuture.failedFuture(e);
-        }
-    }
-
-    /** Sends through the group's Ratis client on a forwarding thread (the client's blocking API retries safely). */
-    private CompletableFuture<RaftClientReply> forward(RaftGroup group, ByteString request) {
-        RaftClient client = clients.computeIfAbsent(group.getGroupId(), gid -> newClient(group));
-        try {
-            return CompletableFuture.supplyAsync(() -> {
-                try {
-                    return client.io().send(Message.valueOf(request));
-                } catch (IOException e) {
-                    throw new java.util.concurrent.CompletionException(e);
-                }
-            }, forwarders);
-        } catch (RejectedExecutionException e) {
-            return CompletableFuture.failedFuture(new AlreadyClosedException("this node is closing"));
-        }
-    }
-
-    private RaftClient newClient(RaftGroup group) {
-        long attempts = Math.max(1, timing.proposalTimeout().toMillis() / 100);
-        return RaftClient.newBuilder()
-                .setRaftGroup(group)
-                .setProperties(clientProperties)
-                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep((int) attempts,
-                        TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
-                .build();
-    }
-
-    /** Drops the client of a removed group. */
-    void forget(RaftGroupId groupId) {
-        RaftClient c = clients.remove(groupId);
-        if (c != null) {
-            closeQuietly(c);
         }
     }
 
@@ -218,63 +242,45 @@ final class Proposer implements AutoCloseable {
         }
     }
 
-    /** Ratis refused before logging anything: safe to send again with a new call id. */
-    private static boolean nothingWasLogged(Throwable t) {
-        Throwable cause = t instanceof RaftRetryFailureException && t.getCause() != null ? t.getCause() : t;
-        return cause instanceof NotLeaderException
-                || cause instanceof LeaderNotReadyException
-                || cause instanceof LeaderSteppingDownException
-                || cause instanceof GroupMismatchException
-                || cause instanceof ServerNotReadyException;
+    private static ProposalFailedException stateMachineFailure(GroupName name, StateMachineException e) {
+        if (JavaUtils.isCausedBy(e, InvalidRequestException.class)) {
+            return new ProposalFailedException(name, Reason.INVALID_REQUEST, String.valueOf(e.getMessage()), e);
+        }
+        return new ProposalFailedException(name, Reason.RAFT_ERROR, String.valueOf(e.getMessage()), e);
     }
 
-    private ProposalFailedException failed(GroupName name, RaftGroupId groupId, Throwable t, long deadline) {
-        if (closed) {
-            return new ProposalFailedException(name, Reason.CLOSED, "this node is closing", t);
-        }
-        Halt halt = haltOf(groupId);
-        if (halt != null) {
-            return new ProposalFailedException(name, Reason.GROUP_HALTED, "the group " + halt, t);
-        }
-        if (t instanceof StateMachineException sme && JavaUtils.isCausedBy(sme, InvalidRequestException.class)) {
-            return new ProposalFailedException(name, Reason.INVALID_REQUEST, String.valueOf(sme.getMessage()), t);
-        }
-        if (t instanceof StateMachineException sme) {
-            return new ProposalFailedException(name, Reason.RAFT_ERROR, String.valueOf(sme.getMessage()), t);
-        }
-        if (System.nanoTime() >= deadline || nothingWasLogged(t) || t instanceof RaftRetryFailureException
-                || t instanceof java.util.concurrent.TimeoutException
-                || t instanceof org.apache.ratis.protocol.exceptions.TimeoutIOException) {
-            Duration d = timing.proposalTimeout();
-            return new ProposalFailedException(name, Reason.TIMED_OUT, "no leader committed it within " + d.toMillis()
-                    + " ms (no quorum, or elections in progress; the outcome is unknown): " + t, t);
-        }
-        return new ProposalFailedException(name, Reason.RAFT_ERROR, String.valueOf(t), t);
+    private ProposalFailedException timedOut(GroupName name, Throwable last) {
+        String why = last instanceof ReadIndexException || last instanceof NotLeaderException
+                ? "no leader answered" : "no leader committed it";
+        return new ProposalFailedException(name, Reason.TIMED_OUT, why + " within "
+                + timing.proposalTimeout().toMillis() + " ms (no quorum, or elections in progress; the outcome is "
+                + "unknown); last error: " + last, last);
     }
 
     private Halt haltOf(RaftGroupId groupId) {
+        RaftServer.Division d;
         try {
-            RaftServer.Division d = server.getDivision(groupId);
-            return d.getStateMachine() instanceof GroupStateMachine g ? g.halt() : null;
+            boolean hosted = false;
+            for (RaftGroupId id : server.getGroupIds()) {
+                hosted |= id.equals(groupId);
+            }
+            if (!hosted) {
+                return null;
+            }
+            d = server.getDivision(groupId);
         } catch (IOException | RuntimeException e) {
             return null;
         }
+        return d.getStateMachine() instanceof GroupStateMachine g ? g.halt() : null;
     }
 
     @Override
     public void close() {
         closed = true;
-        for (RaftClient c : clients.values()) {
-            closeQuietly(c);
-        }
-        clients.clear();
-    }
-
-    private static void closeQuietly(RaftClient c) {
         try {
-            c.close();
+            rpc.close();
         } catch (IOException | RuntimeException e) {
-            LOG.debug("closing a Raft client: {}", e.toString());
+            LOG.debug("closing the client RPC: {}", e.toString());
         }
     }
 }

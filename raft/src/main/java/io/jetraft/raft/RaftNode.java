@@ -43,6 +43,8 @@ import io.jetraft.storage.NodeStore;
 import io.jetraft.storage.PurgeRequest;
 import io.jetraft.storage.StreamLimits;
 import io.jetraft.storage.StreamStore;
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.grpc.GrpcFactory;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupManagementRequest;
 import org.apache.ratis.protocol.LeaderElectionManagementRequest;
@@ -125,6 +127,7 @@ public final class RaftNode implements AutoCloseable {
     private final AtomicLong callIds = new AtomicLong();
     private final AtomicReference<Life> life = new AtomicReference<>(Life.RUNNING);
     private volatile boolean electionsPaused;
+    private final Set<String> expiring = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private RaftServer server;
     private Proposer proposer;
     private GroupReconciler reconciler;
@@ -169,13 +172,25 @@ public final class RaftNode implements AutoCloseable {
                 .setStateMachineRegistry(this::stateMachineFor)
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
-        proposer = new Proposer(server, self, RatisProperties.client(config), config.timing(), scheduler, io);
-        reconciler = new GroupReconciler(server, META_GROUP, view, store, this::metaCaughtUp, this::groupAdded,
-                gid -> proposer.forget(gid));
+        proposer = new Proposer(server, new GrpcFactory(new Parameters()).newRaftClientRpc(ClientId.randomId(),
+                RatisProperties.client(config)), config.timing(), scheduler);
+        reconciler = new GroupReconciler(server, META_GROUP, view, store, this::metaCaughtUp, this::groupAdded);
         events.onMetaChanged(reconciler::request);
         events.onLeaderReady(this::leaderDuties);
         server.start();
         reconciler.start();
+        LostLogRecovery lostLogs = new LostLogRecovery(server, RatisProperties.client(config),
+                config.timing().electionTimeoutMax().multipliedBy(2), config.timing().currentWithin(), io,
+                System::nanoTime);
+        scheduler.scheduleWithFixedDelay(this::proposeExpiries, 1, 1, TimeUnit.SECONDS);
+        long every = config.timing().electionTimeoutMin().toMillis();
+        scheduler.scheduleWithFixedDelay(() -> {
+            try {
+                lostLogs.check();
+            } catch (RuntimeException e) {
+                LOG.debug("{}: lost-log check failed: {}", config.name(), e.toString());
+            }
+        }, every, every, TimeUnit.MILLISECONDS);
         int groups = 0;
         for (RaftGroupId ignored : server.getGroupIds()) {
             groups++;
@@ -613,6 +628,40 @@ public final class RaftNode implements AutoCloseable {
         });
     }
 
+    /**
+     * On the leader of each stream with max_age: once its oldest message is due, propose the removal through the log
+     * (with the leader's time stamped in), so every replica removes the same messages. One proposal per stream at a
+     * time.
+     */
+    private void proposeExpiries() {
+        if (life.get() != Life.RUNNING) {
+            return;
+        }
+        try {
+            long now = EntryCodec.nanos(config.clock().instant());
+            for (Map.Entry<GroupName, RaftServer.Division> e : divisions().entrySet()) {
+                GroupName g = e.getKey();
+                if (g.isMeta() || !e.getValue().getInfo().isLeaderReady()
+                        || !(e.getValue().getStateMachine() instanceof StreamStateMachine sm) || sm.stream() == null
+                        || expiring.contains(g.stream())) {
+                    continue;
+                }
+                java.util.OptionalLong due = sm.stream().nextExpiryNanos();
+                if (due.isPresent() && due.getAsLong() <= now) {
+                    expiring.add(g.stream());
+                    removeExpired(g.stream()).whenComplete((r, t) -> {
+                        expiring.remove(g.stream());
+                        if (t != null) {
+                            LOG.debug("{}: expiring {} failed: {}", config.name(), g, t.toString());
+                        }
+                    });
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("{}: expiry check failed: {}", config.name(), e.toString());
+        }
+    }
+
     // ================================================================== leadership
 
     public boolean isLeader(GroupName group) {
@@ -725,7 +774,9 @@ public final class RaftNode implements AutoCloseable {
 
     /**
      * Keeps this node from starting elections in every group it hosts, now and later (groups added afterwards are
-     * paused too): it still votes and replicates, but is not elected again. For lame-duck mode.
+     * paused too): it still votes and replicates, but is not elected again. For lame-duck mode, which ends with the
+     * node closing. Note: a paused node votes only for a candidate whose log is at least as long as its own, so a
+     * group whose other live replicas are all behind it has no leader until it resumes or goes away.
      */
     public void pauseElections() {
         electionsPaused = true;

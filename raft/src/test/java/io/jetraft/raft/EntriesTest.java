@@ -3,9 +3,7 @@ package io.jetraft.raft;
 import io.jetraft.raft.stream.StreamStateMachine;
 import io.jetraft.storage.Appended;
 import io.jetraft.storage.ConsumerConfig;
-import io.jetraft.storage.ConsumerState;
 import io.jetraft.storage.PurgeRequest;
-import io.jetraft.storage.StoredMessage;
 import io.jetraft.storage.StreamLimits;
 import io.jetraft.storage.StreamStore;
 import org.junit.jupiter.api.AfterEach;
@@ -42,34 +40,6 @@ class EntriesTest {
 
     static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    /** What a replica holds of a stream, to compare replicas. */
-    record Snapshot(List<String> messages, String state, String applied, List<String> consumers,
-                    List<Long> timestamps) {
-    }
-
-    static Snapshot snapshot(StreamStore s) {
-        List<String> msgs = new ArrayList<>();
-        List<Long> ts = new ArrayList<>();
-        long seq = s.state().firstSeq();
-        while (true) {
-            var m = s.nextMessage(">", seq);
-            if (m.isEmpty()) {
-                break;
-            }
-            StoredMessage sm = m.get();
-            msgs.add(sm.seq() + " " + sm.subject() + " " + new String(sm.payload(), StandardCharsets.UTF_8));
-            ts.add(sm.timestampNanos());
-            seq = sm.seq() + 1;
-        }
-        List<String> consumers = new ArrayList<>();
-        for (String c : new java.util.TreeSet<>(s.consumerNames())) {
-            ConsumerState st = s.consumer(c).orElseThrow().state();
-            consumers.add(c + " delivered=" + st.delivered() + " floor=" + st.ackFloor() + " pending="
-                    + st.pending().keySet());
-        }
-        return new Snapshot(msgs, s.state().toString(), s.appliedIndex().toString(), consumers, ts);
     }
 
     @Test
@@ -128,10 +98,10 @@ class EntriesTest {
         assertThat(n.removeExpired("S").join().value()).isZero();
 
         Instant before = Instant.now();
-        List<Snapshot> replicas = new ArrayList<>();
+        List<StoreContents> replicas = new ArrayList<>();
         for (RaftNode r : cluster.replicasOf("S")) {
             StreamStore s = cluster.storeOf(r, "S");
-            replicas.add(snapshot(s));
+            replicas.add(StoreContents.of(s));
             assertThat(s.limits().maxMsgs()).isEqualTo(3);
         }
         assertThat(replicas).hasSize(3);
@@ -171,7 +141,7 @@ class EntriesTest {
         RaftNode leader = cluster.awaitLeader(GroupName.stream("R"));
         int follower = cluster.indexOf(cluster.replicasOf("R").stream().filter(r -> r != leader).findFirst()
                 .orElseThrow().name());
-        Snapshot before = snapshot(cluster.storeOf(cluster.node(follower), "R"));
+        StoreContents before = StoreContents.of(cluster.storeOf(cluster.node(follower), "R"));
 
         cluster.stop(follower);
         RaftNode back = cluster.restart(follower);
@@ -179,7 +149,22 @@ class EntriesTest {
         await().atMost(TestCluster.WAIT).until(() -> back.hosts(GroupName.stream("R"))
                 && ((StreamStateMachine) back.division(GroupName.stream("R")).getStateMachine()).replayedEntries()
                 >= 13);
-        assertThat(snapshot(cluster.storeOf(back, "R"))).isEqualTo(before);
+        assertThat(StoreContents.of(cluster.storeOf(back, "R"))).isEqualTo(before);
         assertThat(before.messages()).hasSize(10);
+    }
+
+    @Test
+    void theLeaderProposesExpiryAndEveryReplicaRemovesTheSameMessages() {
+        cluster = new TestCluster(dir, 3).start();
+        RaftNode n = cluster.node(0);
+        n.createStream(StreamSpec.of("AGE", 3, StreamLimits.unlimited().withMaxAge(Duration.ofMillis(300))))
+                .join().value();
+        for (int i = 0; i < 3; i++) {
+            n.publish("AGE", List.of(Publish.of("a", bytes("m" + i)))).join().get(0).value();
+        }
+        for (RaftNode r : cluster.replicasOf("AGE")) {
+            await().atMost(TestCluster.WAIT).until(() -> cluster.storeOf(r, "AGE").state().messages() == 0);
+            assertThat(cluster.storeOf(r, "AGE").state().lastSeq()).isEqualTo(3);
+        }
     }
 }

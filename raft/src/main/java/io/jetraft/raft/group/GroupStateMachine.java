@@ -16,7 +16,6 @@ import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
-import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.util.LifeCycle;
@@ -52,7 +51,7 @@ public abstract class GroupStateMachine extends BaseStateMachine {
     protected final GroupName name;
     protected final GroupEvents events;
     protected final Clock clock;
-    private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+    private final SnapshotFiles storage = new SnapshotFiles();
     private volatile Halt halt;
 
     /**
@@ -60,6 +59,9 @@ public abstract class GroupStateMachine extends BaseStateMachine {
      * decode (as a newer jetraft's entry would be to an older one).
      */
     public volatile UnaryOperator<ByteString> logDataFault = UnaryOperator.identity();
+
+    /** Tests only: runs on the apply thread before each entry (e.g. to hold it and show that close is bounded). */
+    public volatile Runnable beforeApply = () -> { };
 
     protected GroupStateMachine(GroupName name, GroupEvents events, Clock clock) {
         this.name = name;
@@ -154,6 +156,7 @@ public abstract class GroupStateMachine extends BaseStateMachine {
     public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
         LogEntryProto entry = trx.getLogEntry();
         AppliedIndex at = AppliedIndex.of(entry.getTerm(), entry.getIndex());
+        beforeApply.run();
         ByteString reply = apply(entry, at);
         advance(entry.getTerm(), entry.getIndex());
         return CompletableFuture.completedFuture(Message.valueOf(reply));

@@ -147,9 +147,8 @@ public final class MetaStateMachine extends GroupStateMachine {
                 int replicas = Math.max(1, c.getReplicas());
                 List<PeerAddress> peers = replicas > MAX_REPLICAS ? List.of()
                         : Placement.choose(replicas, candidates(), view.get().replicasPerPeer(), random);
-                UUID gid = new UUID(random.nextLong(), random.nextLong());
                 yield entry.toBuilder().setCreateStream(c.toBuilder().clearPeers().addAllPeers(peers)
-                        .setGroupId(gid.toString()).setNowNanos(now)).build();
+                        .setNowNanos(now)).build();
             }
             case ASSIGN_CONSUMER -> entry.toBuilder().setAssignConsumer(
                     entry.getAssignConsumer().toBuilder().setNowNanos(now)).build();
@@ -207,7 +206,7 @@ public final class MetaStateMachine extends GroupStateMachine {
         }
         try {
             MetaState before = view.get();
-            Change c = decide(before, entry);
+            Change c = decide(before, entry, at);
             Outcome<Void> written = store.metaRecords().apply(at, c.puts(), c.deletes());
             if (written instanceof Outcome.Skipped<Void>) {
                 return RatisBytes.of(MetaReply.newBuilder().setReplayed(true).build());
@@ -222,9 +221,9 @@ public final class MetaStateMachine extends GroupStateMachine {
         }
     }
 
-    private Change decide(MetaState s, MetaEntry entry) {
+    private Change decide(MetaState s, MetaEntry entry, AppliedIndex at) {
         return switch (entry.getKindCase()) {
-            case CREATE_STREAM -> createStream(s, entry.getCreateStream());
+            case CREATE_STREAM -> createStream(s, entry.getCreateStream(), at);
             case UPDATE_STREAM -> updateStream(s, entry.getUpdateStream());
             case DELETE_STREAM -> {
                 String name = entry.getDeleteStream().getName();
@@ -253,7 +252,7 @@ public final class MetaStateMachine extends GroupStateMachine {
         };
     }
 
-    private Change createStream(MetaState s, CreateStream c) {
+    private Change createStream(MetaState s, CreateStream c, AppliedIndex at) {
         String name = c.getName();
         if (!isValidName(name)) {
             return Change.refused(s, JsError.invalidStreamConfig(
@@ -278,12 +277,12 @@ public final class MetaStateMachine extends GroupStateMachine {
             return same ? new Change(s, Map.of(), List.of(), MetaReply.newBuilder().setStream(existing).build())
                     : Change.refused(s, JsError.streamNameInUse());
         }
-        if (c.getPeersCount() < replicas || c.getGroupId().isEmpty()) {
+        if (c.getPeersCount() < replicas) {
             return Change.refused(s, new JsError(400, 10005, "no suitable peers for placement"));
         }
         StreamRecord r = StreamRecord.newBuilder()
                 .setName(name)
-                .setGroupId(c.getGroupId())
+                .setGroupId(groupId(name, at).toString())
                 .addAllPeers(c.getPeersList().subList(0, replicas))
                 .setInitialLimits(EntryCodec.limits(v.limits()))
                 .setLimits(EntryCodec.limits(v.limits()))
@@ -346,6 +345,15 @@ public final class MetaStateMachine extends GroupStateMachine {
 
     private static Change put(MetaState s, StreamRecord r, MetaReply reply) {
         return new Change(s.with(r), Map.of(MetaState.key(r.getName()), r.toByteArray()), List.of(), reply);
+    }
+
+    /**
+     * A stream group's id, from the meta entry that created it: the same on every node, and new for every creation
+     * (a stream deleted and created again never meets the old group's directories or data).
+     */
+    static UUID groupId(String stream, AppliedIndex createdAt) {
+        return UUID.nameUUIDFromBytes(("jetraft/stream/" + stream + "/" + createdAt.term() + "/" + createdAt.index())
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     private static int consumerIndex(StreamRecord r, String name) {

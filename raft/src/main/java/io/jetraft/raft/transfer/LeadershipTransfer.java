@@ -104,12 +104,22 @@ public final class LeadershipTransfer {
 
     /** The deadline passed: a transfer still waiting ends as {@code TIMED_OUT} (Ratis may still complete it). */
     public void expire() {
-        if (!division.getInfo().isLeader() && state.get() == State.REQUESTED) {
-            finish(State.MOVED, Optional.ofNullable(division.getInfo().getLeaderId()).map(RaftPeerId::toString),
-                    "moved at the deadline");
+        Optional<String> other = otherLeader();
+        if (other.isPresent()) {
+            finish(State.MOVED, other, "moved by the deadline");
         } else {
-            finish(State.TIMED_OUT, Optional.empty(), "the follower did not take over in time");
+            finish(State.TIMED_OUT, Optional.empty(), division.getInfo().isLeader()
+                    ? "the follower did not take over in time" : "stepped down, but no new leader was known in time");
         }
+    }
+
+    /** The leader this division knows of when it is not this node. */
+    private Optional<String> otherLeader() {
+        if (division.getInfo().isLeader()) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(division.getInfo().getLeaderId())
+                .filter(id -> !id.equals(division.getId())).map(RaftPeerId::toString);
     }
 
     private void settle(RaftClientReply reply, Throwable err, long deadlineNanos, long lagAtStart) {
@@ -117,10 +127,9 @@ public final class LeadershipTransfer {
                 : reply.isSuccess() ? null : reply.getException();
         if (failure == null) {
             finish(State.MOVED, Optional.of(target), "lag at start " + lagAtStart);
-        } else if (!division.getInfo().isLeader()) {
+        } else if (otherLeader().isPresent()) {
             // Ratis may report a timeout although the target took over (RATIS-1769): what counts is who leads
-            finish(State.MOVED, Optional.ofNullable(division.getInfo().getLeaderId()).map(RaftPeerId::toString),
-                    "moved (Ratis said: " + failure.getMessage() + ")");
+            finish(State.MOVED, otherLeader(), "moved (Ratis said: " + failure.getMessage() + ")");
         } else if (nanoTime.getAsLong() >= deadlineNanos || String.valueOf(failure.getMessage()).contains("timed out")) {
             finish(State.TIMED_OUT, Optional.empty(), String.valueOf(failure.getMessage()));
         } else {
