@@ -166,6 +166,7 @@ public final class RaftNode implements AutoCloseable {
         Files.createDirectories(dir);
         recoverMetaRecords(dir);
         view.load(store.metaRecords());
+        RatisMetricsReporting.keepOutOfJmx();
         server = RaftServer.newBuilder()
                 .setServerId(self)
                 .setProperties(RatisProperties.server(config))
