@@ -676,6 +676,9 @@ public final class RaftNode implements AutoCloseable {
         return d == null ? Optional.empty() : Optional.ofNullable(d.getInfo().getLeaderId()).map(RaftPeerId::toString);
     }
 
+    /** How often a running transfer looks at the groups it moves. */
+    private static final Duration TRANSFER_POLL = Duration.ofMillis(10);
+
     /** {@link #transferLeadership(Duration)} with the configured bound (default 1 s). */
     public TransferReport transferLeadership() {
         return transferLeadership(config.timing().transferBound());
@@ -697,24 +700,10 @@ public final class RaftNode implements AutoCloseable {
         }
         // starting a transfer reads the group's health and calls into Ratis: start them all side by side, so the
         // last ones do not find their time used up by the first ones
-        List<CompletableFuture<GroupTransfer>> futures = new ArrayList<>();
         for (LeadershipTransfer t : transfers) {
-            futures.add(CompletableFuture.supplyAsync(() -> t.start(deadline), transferStarters)
-                    .thenCompose(f -> f));
+            transferStarters.execute(() -> t.start(deadline));
         }
-        try {
-            CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
-                    .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
-            // those still waiting are settled below
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        List<GroupTransfer> results = new ArrayList<>();
-        for (int i = 0; i < transfers.size(); i++) {
-            transfers.get(i).expire();
-            results.add(futures.get(i).join());
-        }
+        List<GroupTransfer> results = awaitSettled(transfers, deadline);
         TransferReport report = new TransferReport(results, Duration.ofNanos(System.nanoTime() - started));
         LOG.info("{}: leadership transfer: {}", config.name(), report);
         for (GroupTransfer g : report.notMoved()) {
@@ -723,7 +712,6 @@ public final class RaftNode implements AutoCloseable {
         return report;
     }
 
-    /** Moves the leadership of one group away from this node (to its most up-to-date current follower). */
     /**
      * Moves one group's leadership from this node to a given peer (placement "preferred" of a step-down request).
      * Completes with false when this node does not lead the group or Ratis refused or timed out.
@@ -746,6 +734,7 @@ public final class RaftNode implements AutoCloseable {
         }
     }
 
+    /** Moves the leadership of one group away from this node, to its most up-to-date current follower. */
     public GroupTransfer stepDown(GroupName group) {
         RaftServer.Division d = division(group);
         if (d == null || !d.getInfo().isLeader()) {
@@ -755,17 +744,36 @@ public final class RaftNode implements AutoCloseable {
         long started = System.nanoTime();
         LeadershipTransfer t = newTransfer(group, d, started);
         long deadline = started + config.timing().transferBound().toNanos();
-        CompletableFuture<GroupTransfer> f = t.start(deadline);
-        try {
-            return f.get(config.timing().transferBound().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
-            t.expire();
-            return f.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            t.expire();
-            return f.join();
+        t.start(deadline);
+        return awaitSettled(List.of(t), deadline).get(0);
+    }
+
+    /**
+     * Waits until every transfer is settled or the deadline passes, then settles the rest as timed out. Ratis
+     * answers a transfer only once the new leader's first append arrives here; the elections themselves are usually
+     * decided earlier, so each group is looked at every few milliseconds.
+     */
+    private static List<GroupTransfer> awaitSettled(List<LeadershipTransfer> transfers, long deadline) {
+        CompletableFuture<Void> all = CompletableFuture.allOf(transfers.stream().map(LeadershipTransfer::outcome)
+                .toArray(CompletableFuture[]::new));
+        while (!all.isDone() && System.nanoTime() < deadline) {
+            transfers.forEach(LeadershipTransfer::poll);
+            try {
+                all.get(Math.min(TRANSFER_POLL.toNanos(), Math.max(1, deadline - System.nanoTime())),
+                        TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                // look again
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
+        List<GroupTransfer> results = new ArrayList<>();
+        for (LeadershipTransfer t : transfers) {
+            t.expire();
+            results.add(t.outcome().join());
+        }
+        return results;
     }
 
     private LeadershipTransfer newTransfer(GroupName name, RaftServer.Division d, long started) {
@@ -781,41 +789,51 @@ public final class RaftNode implements AutoCloseable {
      */
     public void pauseElections() {
         electionsPaused = true;
-        for (RaftGroupId gid : server.getGroupIds()) {
-            electionManagement(gid, true);
-        }
-        LOG.info("{}: elections paused on this node", config.name());
+        long started = System.nanoTime();
+        electionManagement(server.getGroupIds(), true);
+        LOG.info("{}: elections paused on this node ({} ms)", config.name(), (System.nanoTime() - started) / 1_000_000);
     }
 
     public void resumeElections() {
         electionsPaused = false;
-        for (RaftGroupId gid : server.getGroupIds()) {
-            electionManagement(gid, false);
-        }
+        electionManagement(server.getGroupIds(), false);
         LOG.info("{}: elections resumed on this node", config.name());
     }
 
-    private void electionManagement(RaftGroupId gid, boolean pause) {
-        long call = callIds.incrementAndGet();
-        LeaderElectionManagementRequest req = pause
-                ? LeaderElectionManagementRequest.newPause(adminClientId, self, gid, call)
-                : LeaderElectionManagementRequest.newResume(adminClientId, self, gid, call);
-        try {
-            RaftClientReply reply = server.leaderElectionManagementAsync(req)
-                    .get(config.timing().requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            if (!reply.isSuccess()) {
-                LOG.warn("{}: {} elections of group {} failed: {}", config.name(), pause ? "pausing" : "resuming",
-                        gid, reply.getException());
+    /** Pauses or resumes elections of the given groups, all requests side by side, under one request timeout. */
+    private void electionManagement(Iterable<RaftGroupId> groups, boolean pause) {
+        String what = pause ? "pausing" : "resuming";
+        Map<RaftGroupId, CompletableFuture<RaftClientReply>> replies = new java.util.LinkedHashMap<>();
+        for (RaftGroupId gid : groups) {
+            long call = callIds.incrementAndGet();
+            LeaderElectionManagementRequest req = pause
+                    ? LeaderElectionManagementRequest.newPause(adminClientId, self, gid, call)
+                    : LeaderElectionManagementRequest.newResume(adminClientId, self, gid, call);
+            try {
+                replies.put(gid, server.leaderElectionManagementAsync(req));
+            } catch (RuntimeException e) {
+                LOG.warn("{}: {} elections of group {} failed: {}", config.name(), what, gid, e.toString());
             }
-        } catch (Exception e) {
-            LOG.warn("{}: {} elections of group {} failed: {}", config.name(), pause ? "pausing" : "resuming", gid,
-                    e.toString());
         }
+        long deadline = System.nanoTime() + config.timing().requestTimeout().toNanos();
+        replies.forEach((gid, f) -> {
+            try {
+                RaftClientReply reply = f.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                if (!reply.isSuccess()) {
+                    LOG.warn("{}: {} elections of group {} failed: {}", config.name(), what, gid,
+                            reply.getException());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                LOG.warn("{}: {} elections of group {} failed: {}", config.name(), what, gid, e.toString());
+            }
+        });
     }
 
     private void groupAdded(RaftGroupId gid) {
         if (electionsPaused) {
-            electionManagement(gid, true);
+            electionManagement(List.of(gid), true);
         }
     }
 
@@ -945,6 +963,13 @@ public final class RaftNode implements AutoCloseable {
         boolean clean = true;
         if (server != null) {
             Thread closer = new Thread(() -> {
+                try {
+                    // the network first: peers stop hearing from this node at once (and elect among themselves),
+                    // and the port is closed even when a division is slow to close
+                    server.getServerRpc().close();
+                } catch (IOException | RuntimeException e) {
+                    LOG.warn("{}: closing the Raft port: {}", config.name(), e.toString());
+                }
                 try {
                     server.close();
                 } catch (IOException | RuntimeException e) {

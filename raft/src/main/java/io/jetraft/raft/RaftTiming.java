@@ -10,8 +10,8 @@ import java.util.Objects;
  * @param electionTimeoutMin   a follower that hears nothing from its leader this long (randomised up to max) starts
  *                             an election; heartbeats go out every min/2 ({@code raft.server.rpc.timeout.min/max})
  * @param electionTimeoutMax   see min
- * @param firstElectionTimeout the first election of a new or restarted group waits between min/2 and this (so new
- *                             streams get a leader quickly)
+ * @param firstElectionTimeout the first election of a new or restarted group waits between a quarter of this and
+ *                             this (so new streams get a leader quickly, whatever the election timeout)
  * @param requestTimeout       one Raft RPC and one client attempt ({@code raft.server.rpc.request.timeout})
  * @param proposalTimeout      how long a proposal or read may take in all (retries included) before it fails
  * @param transferBound        the default bound on {@code transferLeadership} for all groups together
@@ -43,18 +43,21 @@ public record RaftTiming(
             throw new IllegalArgumentException("election timeouts need 50 ms <= min < max, got " + electionTimeoutMin
                     + " and " + electionTimeoutMax);
         }
-        if (firstElectionTimeout.compareTo(electionTimeoutMin.dividedBy(2)) <= 0) {
-            throw new IllegalArgumentException("the first election timeout must exceed half the minimum election "
-                    + "timeout, got " + firstElectionTimeout);
+        if (firstElectionTimeout.toMillis() < 100 || firstElectionTimeout.compareTo(electionTimeoutMax) > 0) {
+            throw new IllegalArgumentException("the first election timeout needs 100 ms <= it <= the maximum "
+                    + "election timeout, got " + firstElectionTimeout);
         }
         if (maxCurrentLag < 0) {
             throw new IllegalArgumentException("maxCurrentLag cannot be negative");
         }
     }
 
-    /** 1–2 s elections, 3 s RPCs, 10 s proposals, 1 s transfer, 10 s close, current = heard within 2 s, lag 0. */
+    /**
+     * 1–2 s elections, first elections of a new group within 0.15–0.6 s, 3 s RPCs, 10 s proposals, 1 s transfer,
+     * 10 s close, current = heard within 2 s, lag 0.
+     */
     public static RaftTiming defaults() {
-        return new RaftTiming(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofMillis(800),
+        return new RaftTiming(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofMillis(600),
                 Duration.ofSeconds(3), Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofSeconds(10),
                 Duration.ofSeconds(2), 0);
     }

@@ -39,7 +39,7 @@ final class RatisProperties {
         // elections: 2-core nodes with many groups need slow timeouts; planned moves use leadership transfer
         RaftServerConfigKeys.Rpc.setTimeoutMin(p, ms(t.electionTimeoutMin()));
         RaftServerConfigKeys.Rpc.setTimeoutMax(p, ms(t.electionTimeoutMax()));
-        RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(p, ms(t.electionTimeoutMin().dividedBy(2)));
+        RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(p, ms(t.firstElectionTimeout().dividedBy(4)));
         RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(p, ms(t.firstElectionTimeout()));
         RaftServerConfigKeys.Rpc.setRequestTimeout(p, ms(t.requestTimeout()));
 

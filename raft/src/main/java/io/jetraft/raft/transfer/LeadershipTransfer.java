@@ -23,7 +23,13 @@ import java.util.function.LongSupplier;
  * Moves the leadership of one group away from this node, to its most up-to-date follower among those heard from
  * recently (the highest match index). One instance per group and attempt; its state says where it is, and it always
  * ends in one named outcome: {@code MOVED}, {@code NO_CURRENT_FOLLOWER} (nothing tried), {@code TIMED_OUT} or
- * {@code FAILED}. Many run in parallel under one deadline ({@link #expire} settles those still waiting).
+ * {@code FAILED}. Many run in parallel under one deadline: {@link #poll} settles a transfer as soon as its outcome is
+ * known, {@link #expire} settles those still waiting at the deadline.
+ *
+ * <p>A transfer counts as moved once another peer is known to lead, or once the leadership is decided for the target:
+ * the target asked for this node's vote in a newer term, got it, and with its own vote that is a majority (R3). Ratis
+ * itself only tells the old leader when the new leader's first append arrives, which with many groups changing at
+ * once can take longer than the election itself.
  */
 public final class LeadershipTransfer {
 
@@ -42,6 +48,7 @@ public final class LeadershipTransfer {
     private final AtomicReference<State> state = new AtomicReference<>(State.INIT);
     private final CompletableFuture<GroupTransfer> result = new CompletableFuture<>();
     private volatile String target;
+    private volatile long termAtStart = Long.MAX_VALUE;
 
     /**
      * @param startedNanos when the whole (parallel) transfer started, by {@code nanoTime}: each group reports its
@@ -69,11 +76,23 @@ public final class LeadershipTransfer {
         return name;
     }
 
-    /** Chooses the follower and asks Ratis to hand over by {@code deadlineNanos}; the future holds the outcome. */
+    /** The outcome, once settled (by Ratis's answer, {@link #poll} or {@link #expire}). */
+    public CompletableFuture<GroupTransfer> outcome() {
+        return result;
+    }
+
+    /**
+     * Chooses the follower and asks Ratis to hand over by {@code deadlineNanos}; {@link #outcome} holds the result.
+     * Does nothing when the transfer was settled before it could start (the deadline passed first).
+     */
     public CompletableFuture<GroupTransfer> start(long deadlineNanos) {
         if (!state.compareAndSet(State.INIT, State.REQUESTED)) {
+            if (result.isDone()) {
+                return result;
+            }
             throw new IllegalStateException(name + ": a transfer starts once");
         }
+        termAtStart = division.getInfo().getCurrentTerm();
         GroupHealth h = health.read(name, division);
         if (h.role() != GroupHealth.Role.LEADER) {
             finish(State.MOVED, h.leader(), "this node no longer led it");
@@ -102,14 +121,45 @@ public final class LeadershipTransfer {
         return result;
     }
 
-    /** The deadline passed: a transfer still waiting ends as {@code TIMED_OUT} (Ratis may still complete it). */
-    public void expire() {
+    /** Settles the transfer if its outcome is known by now (another leader, or the target elected); else waits. */
+    public void poll() {
+        if (state.get() != State.REQUESTED) {
+            return;
+        }
         Optional<String> other = otherLeader();
         if (other.isPresent()) {
-            finish(State.MOVED, other, "moved by the deadline");
-        } else {
-            finish(State.TIMED_OUT, Optional.empty(), division.getInfo().isLeader()
-                    ? "the follower did not take over in time" : "stepped down, but no new leader was known in time");
+            finish(State.MOVED, other, "moved");
+        } else if (electedTarget()) {
+            finish(State.MOVED, Optional.of(target), "elected with this node's vote");
+        }
+    }
+
+    /** The deadline passed: a transfer still waiting ends as {@code TIMED_OUT} (Ratis may still complete it). */
+    public void expire() {
+        poll();
+        if (state.get() == State.INIT) {
+            finish(State.TIMED_OUT, Optional.empty(), "not started before the deadline");
+            return;
+        }
+        finish(State.TIMED_OUT, Optional.empty(), division.getInfo().isLeader()
+                ? "the follower did not take over in time" : "stepped down, but no new leader was known in time");
+    }
+
+    /**
+     * Whether the target has won: in a term after the one this transfer started in, this node voted for the target,
+     * and the two votes are a majority of the group (three replicas or fewer).
+     */
+    private boolean electedTarget() {
+        String to = target;
+        if (to == null || division.getInfo().isLeader() || division.getGroup().getPeers().size() > 3) {
+            return false;
+        }
+        try {
+            org.apache.ratis.server.storage.RaftStorageMetadata vote =
+                    division.getRaftStorage().getMetadataFile().getMetadata();
+            return vote.getTerm() > termAtStart && to.equals(String.valueOf(vote.getVotedFor()));
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 
