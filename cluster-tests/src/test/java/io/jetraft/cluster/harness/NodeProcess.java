@@ -129,8 +129,14 @@ public final class NodeProcess implements AutoCloseable {
         }
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:+UseSerialGC", "-Djava.net.preferIPv4Stack=true",
-                "-jar", jar.toAbsolutePath().toString(), "server", "-c", config().toString(), "-l", log().toString()));
+                "-Xmx256m", "-XX:+UseSerialGC", "-Djava.net.preferIPv4Stack=true"));
+        // extra JVM options for a diagnosis run, e.g. -Djetraft.node.jvm="-Xlog:gc:file=gc.log"
+        String extraJvm = System.getProperty("jetraft.node.jvm", "").trim();
+        if (!extraJvm.isEmpty()) {
+            cmd.addAll(List.of(extraJvm.split("\\s+")));
+        }
+        cmd.addAll(List.of("-jar", jar.toAbsolutePath().toString(), "server", "-c", config().toString(), "-l",
+                log().toString()));
         try {
             starts++;
             process = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)

@@ -71,6 +71,11 @@ public final class LogSetup {
             Level ours = trace ? Level.TRACE : debug ? Level.DEBUG : Level.INFO;
             ctx.getLogger("jetraft").setLevel(ours);
             ctx.getLogger("io.jetraft").setLevel(ours);
+            // Ratis logs WARN and above unless asked (-Djetraft.log.ratis=INFO), for diagnosing Raft by hand
+            String ratis = System.getProperty("jetraft.log.ratis");
+            if (ratis != null) {
+                ctx.getLogger("org.apache.ratis").setLevel(Level.toLevel(ratis, Level.WARN));
+            }
         }
     }
 
