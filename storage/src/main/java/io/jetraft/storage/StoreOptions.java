@@ -26,12 +26,17 @@ public record StoreOptions(Path directory, ByteSize blockCacheSize, ByteSize wri
         }
     }
 
-    /** The store under {@code <store_dir>/rocksdb}, sized and synced as the {@code jetstream {}} block says. */
+    /**
+     * The store under {@code <store_dir>/rocksdb}, sized as the {@code jetstream {}} block says. It does not fsync
+     * its writes: every JetStream write is first an entry of a Raft log, fsynced before it is acknowledged
+     * ({@code sync_interval} governs that log), and a restart replays the log after the applied index this store
+     * recorded with its data; the log is only purged behind a snapshot, which syncs this store's WAL first.
+     */
     public static StoreOptions from(JetStreamConfig js) {
         Path base = js.storeDir() == null ? JetStreamConfig.DEFAULT_STORE_DIR : js.storeDir();
         ByteSize cache = js.blockCacheSize() == null ? JetStreamConfig.DEFAULT_BLOCK_CACHE : js.blockCacheSize();
         ByteSize wb = js.writeBufferSize() == null ? JetStreamConfig.DEFAULT_WRITE_BUFFER : js.writeBufferSize();
-        return new StoreOptions(base.resolve("rocksdb"), cache, wb, js.syncAlways());
+        return new StoreOptions(base.resolve("rocksdb"), cache, wb, false);
     }
 
     public static StoreOptions defaults(Path directory) {

@@ -96,7 +96,11 @@ public final class JetStreamService implements AutoCloseable {
         long t0 = System.nanoTime();
         store = NodeStore.open(StoreOptions.from(js));
         try {
-            raft = RaftNode.start(RaftNodeConfig.of(serverName, raftAddress, store, js.storeDir().resolve("raft")));
+            // sync_interval: always (the default) fsyncs the Raft log before an entry counts as written; a duration
+            // lets Ratis count it written before its fsync, as nats-server's lazy sync acknowledges before it
+            RaftNodeConfig raftConfig = RaftNodeConfig.of(serverName, raftAddress, store, js.storeDir().resolve("raft"));
+            raft = RaftNode.start(raftConfig.withLog(raftConfig.log().withSync(js.syncAlways()
+                    ? io.jetraft.raft.LogSync.FSYNC_BEFORE_ACK : io.jetraft.raft.LogSync.UNSAFE_ACK_BEFORE_FSYNC)));
         } catch (IOException | RuntimeException e) {
             store.close();
             throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
