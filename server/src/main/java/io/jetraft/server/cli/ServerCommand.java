@@ -122,6 +122,9 @@ public final class ServerCommand implements Callable<Integer> {
         while (!node.awaitStopped(Duration.ofDays(1))) {
             // keep waiting: the node stops on a signal
         }
+        if (!node.awaitExit(Duration.ofSeconds(5))) {
+            LOG.warn("Lame duck mode did not finish logging within 5 s of the shutdown; exiting");
+        }
         return 0;
     }
 

@@ -54,6 +54,7 @@ public final class JetraftNode implements AutoCloseable {
     private final AtomicReference<NodeState> state = new AtomicReference<>(NodeState.STARTING);
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile LameDuckDrain drain;
+    private volatile Thread drainThread;
 
     private JetraftNode(ServerConfig initial) {
         this.config = new LiveConfig(initial);
@@ -194,8 +195,30 @@ public final class JetraftNode implements AutoCloseable {
                 new java.util.SplittableRandom(), System::nanoTime, null);
         drain = d;
         Thread t = new Thread(d::run, "jetraft-lame-duck");
+        drainThread = t;
         t.start();
         return true;
+    }
+
+    /**
+     * Waits until the node has stopped and a lame-duck drain, if one ran, has logged its last step: the process
+     * exits only then, so the log always ends with the whole sequence. Returns false on timeout.
+     */
+    public boolean awaitExit(Duration max) {
+        long deadline = System.nanoTime() + max.toNanos();
+        if (!awaitStopped(max)) {
+            return false;
+        }
+        Thread t = drainThread;
+        if (t == null || t == Thread.currentThread()) {
+            return true;
+        }
+        try {
+            t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return !t.isAlive();
     }
 
     /** The node's side of each lame-duck step. */
