@@ -235,7 +235,8 @@ final class JsApi {
             StreamConfigs.checkUpdate(readConfig(existing.get()), config);
         } else if (existing.isPresent()) {
             JsonNode old = readConfig(existing.get());
-            if (old.equals(config)) {
+            // compared as stored (through JSON bytes): a number read back is an int where the fresh one is a long
+            if (old.equals(readConfig(bytes(config)))) {
                 respondWithInfo(name, kind, m.reply(), true);
                 return;
             }

@@ -148,6 +148,17 @@ class JetStreamSingleNodeTest {
     }
 
     @Test
+    void creatingAStreamAgainWithTheSameConfigurationSucceedsAndWithAnotherIsRefused() throws Exception {
+        StreamConfiguration c = StreamConfiguration.builder().name("AGAIN").subjects("again.>").maxAge(
+                java.time.Duration.ofHours(1)).maxMessages(1000).build();
+        jsm().addStream(c);
+        // a retried create (its first answer lost, say) is answered with the stream, as nats-server does
+        assertThat(jsm().addStream(c).getConfiguration().getName()).isEqualTo("AGAIN");
+        assertThatThrownBy(() -> jsm().addStream(StreamConfiguration.builder(c).maxMessages(5).build()))
+                .isInstanceOf(JetStreamApiException.class).hasMessageContaining("10058");
+    }
+
+    @Test
     void badStreamRequestsGetNatsErrors() throws Exception {
         assertThatThrownBy(() -> jsm().addStream(StreamConfiguration.builder().name("A").subjects("a.>")
                 .replicas(3).build())).isInstanceOf(JetStreamApiException.class).hasMessageContaining("10074");
