@@ -730,7 +730,7 @@ final class JsApi {
         Optional<ConsumerAssignment> existing = sa.get().consumer(name);
         if (existing.isPresent()) {
             JsonNode old = readConfig(existing.get());
-            if (old.equals(normalized)) {
+            if (old.equals(readConfig(bytes(normalized)))) {
                 String n = name;
                 send(m.reply(), consumerInfoOrView(stream, n));
                 return;

@@ -52,6 +52,11 @@ final class LedStream {
     private final Map<String, ConsumerEngine> consumers = new HashMap<>();
     private final Map<String, Long> inactiveThresholdNanos = new HashMap<>();
     private final ArrayDeque<Queued> queue = new ArrayDeque<>();
+    /** Pull requests for consumers assigned here whose engine has not started yet; looked at every tick. */
+    private final List<Runnable> pullsWaitingForEngine = new ArrayList<>();
+    /** How long a pull waits for its consumer's engine to start. */
+    private static final Duration ENGINE_WAIT = Duration.ofSeconds(2);
+    private static final byte[] NO_RESPONDERS = "NATS/1.0 503\r\n\r\n".getBytes(StandardCharsets.UTF_8);
     private int inFlight;
     private boolean stopped;
     private JsonNode config = JSON.createObjectNode();
@@ -82,14 +87,7 @@ final class LedStream {
             subscriptions.add(internal.subscribe(subject, null, true, exec, this::onPublish));
         }
         subscriptions.add(internal.subscribe("$JS.API.CONSUMER.MSG.NEXT." + name + ".*", null, true, exec,
-                m -> {
-                    ConsumerEngine e = consumers.get(lastToken(m.subject()));
-                    if (e != null) {
-                        e.onPull(m.reply(), m.data());
-                    } else if (m.reply() != null) {
-                        service.internal().publish(m.reply(), null, NatsHeaders.block(), new byte[0]);
-                    }
-                }));
+                m -> onPull(lastToken(m.subject()), m.reply(), m.data(), System.nanoTime() + ENGINE_WAIT.toNanos())));
         subscriptions.add(internal.subscribe("$JS.ACK." + name + ".>", null, true, exec, m -> {
             String[] t = m.subject().split("\\.", 5);
             ConsumerEngine e = t.length > 3 ? consumers.get(t[3]) : null;
@@ -127,6 +125,30 @@ final class LedStream {
 
     private static String lastToken(String subject) {
         return subject.substring(subject.lastIndexOf('.') + 1);
+    }
+
+    /**
+     * A pull request for one of this stream's consumers. A consumer just created (or just taken over) may have no
+     * engine here yet: the request waits for it (a few ticks); a consumer that does not exist gets the no-responders
+     * status, as nats-server's pull to a missing consumer does. Runs on exec.
+     */
+    private void onPull(String consumer, String reply, byte[] data, long waitUntil) {
+        ConsumerEngine e = consumers.get(consumer);
+        if (e == null) {
+            service.raft().stream(name).ifPresent(this::refresh);
+            e = consumers.get(consumer);
+        }
+        if (e != null) {
+            e.onPull(reply, data);
+            return;
+        }
+        boolean assigned = service.raft().stream(name).map(a -> a.consumer(consumer).isPresent()).orElse(false);
+        if (assigned && System.nanoTime() < waitUntil && !stopped) {
+            pullsWaitingForEngine.add(() -> onPull(consumer, reply, data, waitUntil));
+        } else if (reply != null && !reply.isEmpty()) {
+            // no responders: as a pull to a consumer that does not exist gets from nats-server
+            service.internal().publish(reply, null, NO_RESPONDERS, new byte[0]);
+        }
     }
 
     /** Starts engines for new consumers and stops those of deleted ones. Runs on exec. */
@@ -187,6 +209,9 @@ final class LedStream {
             return;
         }
         service.raft().stream(name).ifPresent(this::refresh);
+        List<Runnable> waiting = new ArrayList<>(pullsWaitingForEngine);
+        pullsWaitingForEngine.clear();
+        waiting.forEach(Runnable::run);
         for (ConsumerEngine e : consumers.values()) {
             e.tick();
         }

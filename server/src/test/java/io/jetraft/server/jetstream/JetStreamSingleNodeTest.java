@@ -156,6 +156,23 @@ class JetStreamSingleNodeTest {
         assertThat(jsm().addStream(c).getConfiguration().getName()).isEqualTo("AGAIN");
         assertThatThrownBy(() -> jsm().addStream(StreamConfiguration.builder(c).maxMessages(5).build()))
                 .isInstanceOf(JetStreamApiException.class).hasMessageContaining("10058");
+        // the same for a durable consumer
+        io.nats.client.api.ConsumerConfiguration cc = io.nats.client.api.ConsumerConfiguration.builder()
+                .durable("twice").ackWait(java.time.Duration.ofSeconds(30)).maxDeliver(5).build();
+        jsm().addOrUpdateConsumer("AGAIN", cc);
+        assertThat(jsm().addOrUpdateConsumer("AGAIN", cc).getName()).isEqualTo("twice");
+    }
+
+    @Test
+    void aPullForAConsumerThatDoesNotExistGetsNoRespondersNotAPlainMessage() throws Exception {
+        jsm().addStream(StreamConfiguration.builder().name("PULL").subjects("pull.>").build());
+        Connection c = nc;
+        io.nats.client.Subscription inbox = c.subscribe("_INBOX.pull");
+        c.publish("$JS.API.CONSUMER.MSG.NEXT.PULL.nobody", "_INBOX.pull", "{\"batch\":1}".getBytes());
+        io.nats.client.Message m = inbox.nextMessage(java.time.Duration.ofSeconds(5));
+        assertThat(m).isNotNull();
+        assertThat(m.isStatusMessage()).isTrue();
+        assertThat(m.getStatus().getCode()).isEqualTo(503);
     }
 
     @Test
