@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
 @Command(name = "jetraft",
         versionProvider = JetraftCommand.Version.class,
         description = "A clustered, JetStream-style replicated storage node for NATS clients.",
-        subcommands = {ServerCommand.class, BenchCommand.class, DevClusterCommand.class})
+        subcommands = {ServerCommand.class, BenchCommand.class, DevClusterCommand.class, ReportCommand.class,
+                CheckCommand.class})
 public final class JetraftCommand implements java.util.concurrent.Callable<Integer> {
 
     @picocli.CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit")
@@ -21,7 +22,7 @@ public final class JetraftCommand implements java.util.concurrent.Callable<Integ
     @picocli.CommandLine.Option(names = {"-v", "--version"}, versionHelp = true, description = "Show the version and exit")
     boolean version;
 
-    private static final Set<String> TOP_LEVEL = Set.of("server", "bench", "dev-cluster", "help", "-sl", "--signal", "-h", "--help", "-v",
+    private static final Set<String> TOP_LEVEL = Set.of("server", "bench", "dev-cluster", "report", "check", "help", "-sl", "--signal", "-h", "--help", "-v",
             "--version");
 
     @picocli.CommandLine.Option(names = {"-sl", "--signal"}, paramLabel = "CMD[=PID|PIDFILE|PREFIX*]",
