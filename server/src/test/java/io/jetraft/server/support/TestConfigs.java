@@ -34,6 +34,15 @@ public final class TestConfigs {
         private Duration writeDeadline = ServerConfig.DEFAULT_WRITE_DEADLINE;
         private Optional<ClusterConfig> cluster = Optional.empty();
         private java.nio.file.Path storeDir;
+        private Duration lameDuckDuration = ServerConfig.DEFAULT_LAME_DUCK_DURATION;
+        private Duration lameDuckGrace = ServerConfig.DEFAULT_LAME_DUCK_GRACE_PERIOD;
+
+        /** lame_duck_duration and lame_duck_grace_period. */
+        public Builder lameDuck(Duration duration, Duration grace) {
+            this.lameDuckDuration = duration;
+            this.lameDuckGrace = grace;
+            return this;
+        }
 
         public Builder name(String name) {
             this.name = name;
@@ -111,8 +120,7 @@ public final class TestConfigs {
             return new ServerConfig(name, new HostPort("127.0.0.1", port), new HostPort("127.0.0.1", 0),
                     maxPayload, maxControlLine, maxPending, maxConnections, pingInterval, pingMax, writeDeadline,
                     false, false, true, Optional.empty(), Optional.empty(),
-                    ServerConfig.DEFAULT_LAME_DUCK_DURATION, ServerConfig.DEFAULT_LAME_DUCK_GRACE_PERIOD,
-                    cluster, js, Optional.empty());
+                    lameDuckDuration, lameDuckGrace, cluster, js, Optional.empty());
         }
     }
 }
