@@ -296,6 +296,30 @@ class LameDuckClusterTest {
         assertThat(none.output()).contains("no jetraft processes running");
     }
 
+    @Test
+    void aJfrRecordingOnANodeDoesNotStartLameDuckMode() throws Exception {
+        cluster = LocalCluster.create(dir, 1, "").start();
+        NodeProcess node = cluster.node(1);
+        // JFR samples threads by suspending them with the JVM's suspend signal, SIGUSR2 unless moved
+        assertThat(jcmd(node, "JFR.start", "name=probe", "duration=2s", "settings=profile"))
+                .contains("Started recording");
+        await().atMost(Duration.ofSeconds(20)).until(() -> jcmd(node, "JFR.check").contains("(stopped)"));
+        assertThat(node.isAlive()).isTrue();
+        assertThat(node.status("/healthz")).isEqualTo(200);
+        assertThat(node.logText()).doesNotContain("Trapped \"user defined signal 2\"")
+                .doesNotContain("lame duck mode");
+    }
+
+    private static String jcmd(NodeProcess node, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(node.pid())));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        p.waitFor();
+        return out;
+    }
+
     private static boolean accepts(int port) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", port), 500);

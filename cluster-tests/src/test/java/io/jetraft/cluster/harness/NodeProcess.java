@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jetraft.server.signal.ProcessSignals;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -139,9 +140,11 @@ public final class NodeProcess implements AutoCloseable {
                 log().toString()));
         try {
             starts++;
-            process = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(name + ".stdout").toFile()))
-                    .start();
+            ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(name + ".stdout").toFile()));
+            // as bin/jetraft does: SIGUSR2 is lame-duck mode only, not also the JVM's thread-suspend signal
+            pb.environment().put(ProcessSignals.JVM_SUSPEND_SIGNAL_ENV, ProcessSignals.JVM_SUSPEND_SIGNAL);
+            process = pb.start();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -57,8 +57,11 @@ public final class DevClusterCommand implements Callable<Integer> {
             ServerConfig c = ConfigLoader.load(Optional.of(config), ConfigOverrides.none()).config();
             String name = c.serverName().isBlank() ? config.getFileName().toString() : c.serverName();
             Path log = logDir.resolve(name + ".log");
-            Process p = new ProcessBuilder(javaCommand("server", "-c", config.toString(), "-l", log.toString()))
-                    .inheritIO().start();
+            ProcessBuilder pb = new ProcessBuilder(javaCommand("server", "-c", config.toString(), "-l",
+                    log.toString())).inheritIO();
+            pb.environment().putIfAbsent(io.jetraft.server.signal.ProcessSignals.JVM_SUSPEND_SIGNAL_ENV,
+                    io.jetraft.server.signal.ProcessSignals.JVM_SUSPEND_SIGNAL);
+            Process p = pb.start();
             nodes.add(p);
             System.out.printf("  %-4s pid %-7d clients nats://%s:%d  monitor http://%s:%d  log %s%n", name, p.pid(),
                     c.clientListen().host(), c.clientListen().port(), c.httpListen().host(), c.httpListen().port(),

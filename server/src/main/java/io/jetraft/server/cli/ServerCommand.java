@@ -118,6 +118,7 @@ public final class ServerCommand implements Callable<Integer> {
             LOG.info("Reopened log file");
         });
         ProcessSignals.trap("USR2", "user defined signal 2", node::enterLameDuckMode);
+        ProcessSignals.warnIfSigusr2IsTheJvmsSuspendSignal();
         ProcessSignals.trap("HUP", "hangup", () -> reload(node));
         while (!node.awaitStopped(Duration.ofDays(1))) {
             // keep waiting: the node stops on a signal

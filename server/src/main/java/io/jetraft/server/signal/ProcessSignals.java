@@ -12,7 +12,25 @@ public final class ProcessSignals {
 
     private static final Logger LOG = LoggerFactory.getLogger("jetraft");
 
+    /**
+     * HotSpot suspends threads with SIGUSR2 unless this environment variable names another signal, and its
+     * suspensions (JFR's sampler, for one) reach a SIGUSR2 handler too: a JFR recording on a node would put it in
+     * lame-duck mode. Every way jetraft starts a node (bin/jetraft, dev-cluster, the test harness) moves it to
+     * {@link #JVM_SUSPEND_SIGNAL}, a real-time signal nothing else uses.
+     */
+    public static final String JVM_SUSPEND_SIGNAL_ENV = "_JAVA_SR_SIGNUM";
+    public static final String JVM_SUSPEND_SIGNAL = "39";
+
     private ProcessSignals() {
+    }
+
+    /** Warns when SIGUSR2 is still the JVM's own thread-suspend signal (the node was started without bin/jetraft). */
+    public static void warnIfSigusr2IsTheJvmsSuspendSignal() {
+        if (System.getenv(JVM_SUSPEND_SIGNAL_ENV) == null) {
+            LOG.warn("SIGUSR2 (lame duck mode) is also this JVM's thread-suspend signal: a JFR recording would start "
+                    + "lame duck mode. Start jetraft with {}={} (bin/jetraft does)", JVM_SUSPEND_SIGNAL_ENV,
+                    JVM_SUSPEND_SIGNAL);
+        }
     }
 
     /**
