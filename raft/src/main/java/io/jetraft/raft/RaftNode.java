@@ -860,10 +860,19 @@ public final class RaftNode implements AutoCloseable {
         return out;
     }
 
-    /** The health of one group, if this node hosts it. */
+    /** The health of one group, if this node hosts it and its division has started (empty while it starts). */
     public Optional<GroupHealth> health(GroupName group) {
         RaftServer.Division d = division(group);
-        return d == null ? Optional.empty() : Optional.of(healthReader.read(group, d));
+        if (d == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(healthReader.read(group, d));
+        } catch (IllegalStateException e) {
+            // Ratis: "log is uninitialized" while the division is still starting (right after a restart)
+            LOG.debug("{}: no health for {} yet: {}", config.name(), group, e.toString());
+            return Optional.empty();
+        }
     }
 
     /** Whether this node hosts a replica of the group (its division exists here). */

@@ -28,7 +28,8 @@ final class RatisProperties {
         RaftTiming t = c.timing();
         RaftLogSettings log = c.log();
 
-        RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
+        // gRPC, with jetraft's log appender (a fix for a follower that never catches up: see FollowerHintLogAppender)
+        p.set(RaftConfigKeys.Rpc.TYPE_KEY, io.jetraft.raft.grpc.JetraftRpcType.class.getName());
         GrpcConfigKeys.Server.setHost(p, RaftAddress.host(c.raftAddress()));
         // the default (0) is a random port; one port serves the server, admin and client services
         GrpcConfigKeys.Server.setPort(p, RaftAddress.parse(c.raftAddress(), "this node"));

@@ -1,6 +1,7 @@
 package io.jetraft.server.cli;
 
 import io.jetraft.server.bench.CoreBench;
+import io.jetraft.server.bench.JsBench;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -9,7 +10,8 @@ import picocli.CommandLine.Parameters;
 
 /** {@code jetraft bench}: publish/subscribe throughput against any NATS server, in the spirit of {@code nats bench}. */
 @Command(name = "bench", versionProvider = JetraftCommand.Version.class,
-        description = "Measure core NATS publish/subscribe throughput against any NATS server.")
+        description = "Measure core NATS publish/subscribe throughput against any NATS server ('bench js' for "
+                + "JetStream).", subcommands = BenchCommand.Js.class)
 public final class BenchCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit")
@@ -49,5 +51,53 @@ public final class BenchCommand implements Callable<Integer> {
         CoreBench.run(new CoreBench.Plan(server, subject, publishers, subscribers, messages, size,
                 Duration.parse("PT" + timeout.toUpperCase())), System.out);
         return 0;
+    }
+
+    /** {@code jetraft bench js}: JetStream publish (sync and async) and pull-consume rates. */
+    @Command(name = "js", description = "Measure JetStream publish (sync, async) and pull-consume rates against any "
+            + "NATS server with JetStream.")
+    static final class Js implements Callable<Integer> {
+
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit")
+        boolean help;
+
+        @Option(names = {"-s", "--server"}, defaultValue = "nats://127.0.0.1:4222", description = "Server URL")
+        String server;
+
+        @Option(names = "--stream", defaultValue = "BENCH", description = "Stream to create (deleted afterwards)")
+        String stream;
+
+        @Option(names = "--replicas", defaultValue = "1", description = "Stream replicas (1, 3 or 5)")
+        int replicas;
+
+        @Option(names = "--sync-msgs", defaultValue = "2000", description = "Messages published one at a time")
+        long syncMessages;
+
+        @Option(names = "--async-msgs", defaultValue = "50000", description = "Messages published asynchronously")
+        long asyncMessages;
+
+        @Option(names = "--window", defaultValue = "1000", description = "PubAcks outstanding in the async phase")
+        int window;
+
+        @Option(names = "--size", defaultValue = "128", description = "Size of the test messages in bytes")
+        int size;
+
+        @Option(names = "--batch", defaultValue = "500", description = "Messages per pull request")
+        int batch;
+
+        @Option(names = "--timeout", defaultValue = "120s", description = "Give up after this long")
+        String timeout;
+
+        @Override
+        public Integer call() throws Exception {
+            if (syncMessages < 1 || asyncMessages < 0 || window < 1 || size < 0 || batch < 1 || replicas < 1) {
+                System.err.println("jetraft bench js: --sync-msgs, --window, --batch and --replicas must be at least "
+                        + "1; --async-msgs and --size not negative");
+                return 2;
+            }
+            JsBench.run(new JsBench.Plan(server, stream, replicas, syncMessages, asyncMessages, window, size, batch,
+                    Duration.parse("PT" + timeout.toUpperCase())), System.out);
+            return 0;
+        }
     }
 }

@@ -1,0 +1,139 @@
+package io.jetraft.server.bench;
+
+import io.nats.client.Connection;
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.JetStreamSubscription;
+import io.nats.client.Message;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import io.nats.client.PullSubscribeOptions;
+import io.nats.client.api.AckPolicy;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.PublishAck;
+import io.nats.client.api.StorageType;
+import io.nats.client.api.StreamConfiguration;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A JetStream run with jnats against any NATS server with JetStream (jetraft or nats-server), in the spirit of
+ * {@code nats bench --js}: a file stream of R replicas; synchronous publishes (each waits for its PubAck: rate and
+ * latency), asynchronous publishes (a window of PubAcks outstanding: rate), then one pull consumer reading the
+ * stream back (rate). The stream is deleted at the end.
+ */
+public final class JsBench {
+
+    /** What to run. */
+    public record Plan(String serverUrl, String stream, int replicas, long syncMessages, long asyncMessages,
+                       int window, int size, int batch, Duration timeout) {
+    }
+
+    /** One phase's outcome; latencies only for the synchronous publishes. */
+    public record Phase(String name, long messages, long nanos, double p50Millis, double p99Millis) {
+        public double messagesPerSecond() {
+            return nanos == 0 ? 0 : messages * 1e9 / nanos;
+        }
+    }
+
+    /** The three phases. */
+    public record Result(Phase sync, Phase async, Phase consume) {
+    }
+
+    private JsBench() {
+    }
+
+    public static Result run(Plan plan, PrintStream out) throws Exception {
+        out.printf("Starting JetStream benchmark [stream=%s, R%d, msgsize=%d B, sync msgs=%,d, async msgs=%,d "
+                        + "(window %d), pull batch %d, server=%s]%n", plan.stream(), plan.replicas(), plan.size(),
+                plan.syncMessages(), plan.asyncMessages(), plan.window(), plan.batch(), plan.serverUrl());
+        Options options = new Options.Builder().server(plan.serverUrl()).connectionName("jetraft-bench-js")
+                .connectionTimeout(Duration.ofSeconds(5)).maxMessagesInOutgoingQueue(200_000)
+                .bufferSize(256 * 1024).build();
+        try (Connection nc = Nats.connect(options)) {
+            JetStreamManagement jsm = nc.jetStreamManagement();
+            String subject = plan.stream().toLowerCase() + ".bench";
+            try {
+                jsm.deleteStream(plan.stream());
+            } catch (JetStreamApiException e) {
+                // not there
+            }
+            jsm.addStream(StreamConfiguration.builder().name(plan.stream()).subjects(subject)
+                    .storageType(StorageType.File).replicas(plan.replicas()).build());
+            JetStream js = nc.jetStream();
+            byte[] payload = new byte[plan.size()];
+            // warm up the path (and the JIT) a little before timing
+            for (int i = 0; i < 200; i++) {
+                js.publish(subject, payload);
+            }
+
+            long[] latencies = new long[(int) plan.syncMessages()];
+            long t0 = System.nanoTime();
+            for (int i = 0; i < latencies.length; i++) {
+                long t = System.nanoTime();
+                js.publish(subject, payload);
+                latencies[i] = System.nanoTime() - t;
+            }
+            long syncNanos = System.nanoTime() - t0;
+            Arrays.sort(latencies);
+            Phase sync = new Phase("sync publish", latencies.length, syncNanos, percentile(latencies, 0.50),
+                    percentile(latencies, 0.99));
+            print(out, sync);
+
+            ArrayDeque<CompletableFuture<PublishAck>> inFlight = new ArrayDeque<>();
+            t0 = System.nanoTime();
+            for (long i = 0; i < plan.asyncMessages(); i++) {
+                inFlight.add(js.publishAsync(subject, payload));
+                if (inFlight.size() >= plan.window()) {
+                    inFlight.poll().get(plan.timeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                }
+            }
+            while (!inFlight.isEmpty()) {
+                inFlight.poll().get(plan.timeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+            Phase async = new Phase("async publish", plan.asyncMessages(), System.nanoTime() - t0, 0, 0);
+            print(out, async);
+
+            long total = 200 + plan.syncMessages() + plan.asyncMessages();
+            jsm.addOrUpdateConsumer(plan.stream(), ConsumerConfiguration.builder().durable("bench")
+                    .ackPolicy(AckPolicy.None).build());
+            JetStreamSubscription sub = js.subscribe(subject, PullSubscribeOptions.bind(plan.stream(), "bench"));
+            long received = 0;
+            long deadline = System.nanoTime() + plan.timeout().toNanos();
+            t0 = System.nanoTime();
+            while (received < total && System.nanoTime() < deadline) {
+                List<Message> got = sub.fetch(plan.batch(), Duration.ofSeconds(2));
+                received += got.size();
+            }
+            Phase consume = new Phase("pull consume", received, System.nanoTime() - t0, 0, 0);
+            print(out, consume);
+            if (received < total) {
+                out.printf(" (the consumer read %,d of %,d messages before the timeout)%n", received, total);
+            }
+            jsm.deleteStream(plan.stream());
+            return new Result(sync, async, consume);
+        }
+    }
+
+    private static double percentile(long[] sorted, double p) {
+        if (sorted.length == 0) {
+            return 0;
+        }
+        int i = (int) Math.min(sorted.length - 1, Math.floor(p * sorted.length));
+        return sorted[i] / 1e6;
+    }
+
+    private static void print(PrintStream out, Phase p) {
+        if (p.p50Millis() > 0) {
+            out.printf(" %s: %,.0f msgs/sec; latency p50 %.2f ms, p99 %.2f ms%n", p.name(), p.messagesPerSecond(),
+                    p.p50Millis(), p.p99Millis());
+        } else {
+            out.printf(" %s: %,.0f msgs/sec%n", p.name(), p.messagesPerSecond());
+        }
+    }
+}
