@@ -102,7 +102,7 @@ public final class JsBench {
             long total = 200 + plan.syncMessages() + plan.asyncMessages();
             jsm.addOrUpdateConsumer(plan.stream(), ConsumerConfiguration.builder().durable("bench")
                     .ackPolicy(AckPolicy.None).build());
-            JetStreamSubscription sub = js.subscribe(subject, PullSubscribeOptions.bind(plan.stream(), "bench"));
+            JetStreamSubscription sub = js.subscribe(null, PullSubscribeOptions.bind(plan.stream(), "bench"));
             long received = 0;
             long deadline = System.nanoTime() + plan.timeout().toNanos();
             t0 = System.nanoTime();
