@@ -103,6 +103,15 @@ import java.util.stream.Stream;
  */
 public final class RaftNode implements AutoCloseable {
 
+    static {
+        if (!CommonPool.atLeastTwoThreads()) {
+            LoggerFactory.getLogger(RaftNode.class).warn("the JVM's common fork-join pool has fewer than two threads "
+                    + "(it was used before jetraft could size it): Ratis will start a thread per asynchronous task; "
+                    + "set -D{}=2", CommonPool.PARALLELISM);
+        }
+    }
+
+
     private static final Logger LOG = LoggerFactory.getLogger(RaftNode.class);
 
     /** The meta group's id: the same on every node and every start. */

@@ -113,6 +113,19 @@ public final class RaftBench {
                         .replicas().stream().allMatch(r -> r.current()));
             }
             n1.pauseElections();
+            Integer dumpAt = Integer.getInteger("dump");
+            if (dumpAt != null) {
+                Thread dumper = new Thread(() -> {
+                    try {
+                        Thread.sleep(dumpAt);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    dumpThreads();
+                });
+                dumper.setDaemon(true);
+                dumper.start();
+            }
             long t0 = System.nanoTime();
             TransferReport report = n1.transferLeadership(Duration.ofSeconds(1));
             System.out.printf("transfer of %d groups within the 1 s bound: %s%n", report.groups().size(), report);
@@ -121,6 +134,26 @@ public final class RaftBench {
             System.out.printf("every group led by another node %d ms after the transfer started%n",
                     (System.nanoTime() - t0) / 1_000_000);
         }
+    }
+
+    /** -Ddump=MS: where the threads are MS into the transfer (top frames inside jetraft and Ratis, counted). */
+    private static void dumpThreads() {
+        java.util.Map<String, Integer> counts = new java.util.TreeMap<>();
+        for (java.lang.management.ThreadInfo info : ManagementFactory.getThreadMXBean().dumpAllThreads(false, false)) {
+            StringBuilder key = new StringBuilder(info.getThreadState().toString());
+            int shown = 0;
+            for (StackTraceElement e : info.getStackTrace()) {
+                if (shown < Integer.getInteger("depth", 4)) {
+                    key.append(" <- ").append(e.getClassName().replaceAll(".*\\.", "")).append('.')
+                            .append(e.getMethodName());
+                    shown++;
+                }
+            }
+            counts.merge(info.getThreadName().replaceAll("[0-9]+", "N") + ": " + key, 1, Integer::sum);
+        }
+        counts.entrySet().stream().filter(e -> !e.getKey().contains("TIMED_WAITING <- Unsafe.park <- LockSupport.parkNanos")
+                        || e.getKey().contains("transfer"))
+                .forEach(e -> System.out.println("DUMP " + e.getValue() + " x " + e.getKey()));
     }
 
     static void idle(Path dir, int groups) {

@@ -39,6 +39,7 @@ public final class JetraftCommand implements java.util.concurrent.Callable<Integ
     }
 
     public static void main(String[] args) {
+        io.jetraft.raft.CommonPool.atLeastTwoThreads();
         System.exit(execute(args));
     }
 
