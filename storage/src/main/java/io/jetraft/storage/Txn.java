@@ -6,6 +6,10 @@ import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteBatchWithIndex;
 
+import java.nio.ByteBuffer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /**
  * One mutation in the making: the batch that will be written at once (data, counters and applied index) and the
  * stream counters as they will be after it. An indexed transaction reads its own pending writes (RocksDB's
@@ -20,6 +24,13 @@ final class Txn implements AutoCloseable {
     final Counters c;
     /** {@code c.first} is only a lower bound of the first sequence; resolve it before commit. */
     boolean firstDirty;
+    /**
+     * Pending writes to the meta column family of an indexed transaction, by key ({@link #TOMBSTONE} for a delete),
+     * put into the batch at commit or before a scan of that family. A batch of appends rewrites the same few keys
+     * (each subject's count) once per message: kept here, each is read and written in RocksDB once per batch.
+     */
+    private final Map<ByteBuffer, byte[]> pendingMeta;
+    private static final byte[] TOMBSTONE = new byte[0];
 
     Txn(NodeStore node, Counters working, boolean readsOwnWrites) {
         this.node = node;
@@ -27,14 +38,22 @@ final class Txn implements AutoCloseable {
         if (readsOwnWrites) {
             this.indexed = new WriteBatchWithIndex(true);
             this.batch = indexed;
+            this.pendingMeta = new LinkedHashMap<>();
         } else {
             this.indexed = null;
             this.batch = new WriteBatch();
+            this.pendingMeta = null;
         }
         NativeResources.opened();
     }
 
     byte[] get(ColumnFamilyHandle cf, byte[] key) {
+        if (pendingMeta != null && cf == node.meta()) {
+            byte[] pending = pendingMeta.get(ByteBuffer.wrap(key));
+            if (pending != null) {
+                return pending == TOMBSTONE ? null : pending;
+            }
+        }
         try {
             if (indexed == null) {
                 return node.db().get(cf, key);
@@ -49,10 +68,17 @@ final class Txn implements AutoCloseable {
         if (indexed == null) {
             return Scan.of(node.db(), cf, lower, upper);
         }
+        if (cf == node.meta()) {
+            flushPendingMeta();
+        }
         return Scan.withBatch(node.db(), indexed, cf, lower, upper);
     }
 
     void put(ColumnFamilyHandle cf, byte[] key, byte[] value) {
+        if (pendingMeta != null && cf == node.meta()) {
+            pendingMeta.put(ByteBuffer.wrap(key), value);
+            return;
+        }
         try {
             batch.put(cf, key, value);
         } catch (RocksDBException e) {
@@ -61,6 +87,10 @@ final class Txn implements AutoCloseable {
     }
 
     void delete(ColumnFamilyHandle cf, byte[] key) {
+        if (pendingMeta != null && cf == node.meta()) {
+            pendingMeta.put(ByteBuffer.wrap(key), TOMBSTONE);
+            return;
+        }
         try {
             batch.delete(cf, key);
         } catch (RocksDBException e) {
@@ -79,7 +109,29 @@ final class Txn implements AutoCloseable {
         }
     }
 
+    private void flushPendingMeta() {
+        if (pendingMeta.isEmpty()) {
+            return;
+        }
+        try {
+            for (Map.Entry<ByteBuffer, byte[]> e : pendingMeta.entrySet()) {
+                byte[] key = e.getKey().array();
+                if (e.getValue() == TOMBSTONE) {
+                    batch.delete(node.meta(), key);
+                } else {
+                    batch.put(node.meta(), key, e.getValue());
+                }
+            }
+        } catch (RocksDBException e) {
+            throw new StoreException("building a write batch failed: " + e.getMessage(), e);
+        }
+        pendingMeta.clear();
+    }
+
     void commit() {
+        if (pendingMeta != null) {
+            flushPendingMeta();
+        }
         node.write(batch);
     }
 
