@@ -1,5 +1,6 @@
 package io.jetraft.server.cli;
 
+import io.jetraft.config.GoDuration;
 import io.jetraft.server.bench.CoreBench;
 import io.jetraft.server.bench.JsBench;
 import java.time.Duration;
@@ -48,9 +49,23 @@ public final class BenchCommand implements Callable<Integer> {
                     + " negative");
             return 2;
         }
-        CoreBench.run(new CoreBench.Plan(server, subject, publishers, subscribers, messages, size,
-                Duration.parse("PT" + timeout.toUpperCase())), System.out);
+        Duration limit = timeout("jetraft bench", timeout);
+        if (limit == null) {
+            return 2;
+        }
+        CoreBench.run(new CoreBench.Plan(server, subject, publishers, subscribers, messages, size, limit),
+                System.out);
         return 0;
+    }
+
+    /** --timeout as a Go duration (10s, 2m, 500ms), as everywhere else in jetraft; null after saying why not. */
+    static Duration timeout(String command, String text) {
+        try {
+            return GoDuration.parse(text);
+        } catch (IllegalArgumentException e) {
+            System.err.println(command + ": --timeout: " + e.getMessage());
+            return null;
+        }
     }
 
     /** {@code jetraft bench js}: JetStream publish (sync and async) and pull-consume rates. */
@@ -95,8 +110,12 @@ public final class BenchCommand implements Callable<Integer> {
                         + "1; --async-msgs and --size not negative");
                 return 2;
             }
+            Duration limit = timeout("jetraft bench js", timeout);
+            if (limit == null) {
+                return 2;
+            }
             JsBench.run(new JsBench.Plan(server, stream, replicas, syncMessages, asyncMessages, window, size, batch,
-                    Duration.parse("PT" + timeout.toUpperCase())), System.out);
+                    limit), System.out);
             return 0;
         }
     }
