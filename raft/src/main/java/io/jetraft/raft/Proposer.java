@@ -215,7 +215,10 @@ final class Proposer implements AutoCloseable {
     private CompletableFuture<RaftClientReply> submitLocal(RaftClientRequest req) {
         try {
             return server.submitClientRequestAsync(req);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            // Ratis throws, rather than failing the future, when the division closes under the request (its log
+            // "is expected to be opened but it is CLOSED" once its state machine halted): retried or reported like
+            // any other failed attempt, never thrown at the caller
             return CompletableFuture.failedFuture(e);
         }
     }

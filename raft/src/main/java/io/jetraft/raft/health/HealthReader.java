@@ -36,14 +36,31 @@ public final class HealthReader {
         DivisionInfo info = d.getInfo();
         List<RaftPeer> peers = new ArrayList<>(d.getGroup().getPeers());
         if (halt != null || !info.isAlive()) {
-            List<ReplicaHealth> rows = new ArrayList<>();
-            for (RaftPeer p : peers) {
-                rows.add(unknown(p.getId().toString(), false, p.getId().toString().equals(self)));
-            }
-            return new GroupHealth(name, groupId, self, halt != null ? GroupHealth.Role.HALTED
-                    : GroupHealth.Role.CLOSED, Optional.empty(), info.getCurrentTerm(), -1,
-                    info.getLastAppliedIndex(), rows, Optional.ofNullable(halt));
+            return stopped(name, groupId, self, peers, info, halt);
         }
+        try {
+            return running(name, groupId, self, peers, d, info);
+        } catch (IllegalStateException closing) {
+            // the division closed while it was being read (its log says "expected to be opened but it is CLOSED"):
+            // it is reported as what it now is, never as an error to whoever asked
+            Halt late = d.getStateMachine() instanceof GroupStateMachine g ? g.halt() : null;
+            return stopped(name, groupId, self, peers, info, late);
+        }
+    }
+
+    private static GroupHealth stopped(GroupName name, String groupId, String self, List<RaftPeer> peers,
+            DivisionInfo info, Halt halt) {
+        List<ReplicaHealth> rows = new ArrayList<>();
+        for (RaftPeer p : peers) {
+            rows.add(unknown(p.getId().toString(), false, p.getId().toString().equals(self)));
+        }
+        return new GroupHealth(name, groupId, self, halt != null ? GroupHealth.Role.HALTED
+                : GroupHealth.Role.CLOSED, Optional.empty(), info.getCurrentTerm(), -1,
+                info.getLastAppliedIndex(), rows, Optional.ofNullable(halt));
+    }
+
+    private GroupHealth running(GroupName name, String groupId, String self, List<RaftPeer> peers,
+            RaftServer.Division d, DivisionInfo info) {
         long commit = d.getRaftLog().getLastCommittedIndex();
         long applied = info.getLastAppliedIndex();
         long term = info.getCurrentTerm();
