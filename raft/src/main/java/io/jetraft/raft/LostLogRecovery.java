@@ -59,12 +59,15 @@ final class LostLogRecovery {
         for (RaftGroupId gid : server.getGroupIds()) {
             seen.add(gid);
             RaftServer.Division d;
+            boolean empty;
             try {
                 d = server.getDivision(gid);
+                // a division that closes meanwhile throws from its log: it is skipped, the others still looked at
+                empty = emptyWithALeader(d);
             } catch (IOException | RuntimeException e) {
                 continue;
             }
-            if (!emptyWithALeader(d)) {
+            if (!empty) {
                 emptySince.remove(gid);
                 continue;
             }
