@@ -17,6 +17,7 @@ import io.jetraft.raft.proto.DeleteConsumer;
 import io.jetraft.raft.proto.DeleteMessage;
 import io.jetraft.raft.proto.DeleteStream;
 import io.jetraft.raft.proto.Delivered;
+import io.jetraft.raft.proto.DeliveredBatch;
 import io.jetraft.raft.proto.MetaEntry;
 import io.jetraft.raft.proto.MetaReply;
 import io.jetraft.raft.proto.PublishBatch;
@@ -38,6 +39,7 @@ import io.jetraft.raft.transfer.TransferOutcome;
 import io.jetraft.raft.transfer.TransferReport;
 import io.jetraft.storage.AppliedIndex;
 import io.jetraft.storage.Appended;
+import io.jetraft.storage.Delivery;
 import io.jetraft.storage.JsError;
 import io.jetraft.storage.NodeStore;
 import io.jetraft.storage.PurgeRequest;
@@ -502,6 +504,27 @@ public final class RaftNode implements AutoCloseable {
         StreamEntry e = StreamEntry.newBuilder().setDelivered(Delivered.newBuilder().setConsumer(consumer)
                 .setConsumerSequence(dseq).setStreamSequence(sseq).setDeliveryCount(dc)).build();
         return onStream(stream, e).thenApply(r -> map(r, x -> null));
+    }
+
+    /**
+     * Records a burst of deliveries of one consumer, in order, as one entry (one Raft round for everything one pull
+     * request or push round handed out); a single delivery travels as a plain Delivered entry.
+     */
+    public CompletableFuture<Result<Void>> delivered(String stream, String consumer, List<Delivery> deliveries) {
+        if (deliveries.isEmpty()) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("a delivery batch needs at least one "
+                    + "delivery"));
+        }
+        if (deliveries.size() == 1) {
+            Delivery d = deliveries.get(0);
+            return delivered(stream, consumer, d.dseq(), d.sseq(), d.deliveryCount());
+        }
+        DeliveredBatch.Builder b = DeliveredBatch.newBuilder().setConsumer(consumer);
+        for (Delivery d : deliveries) {
+            b.addDeliveries(Delivered.newBuilder().setConsumerSequence(d.dseq()).setStreamSequence(d.sseq())
+                    .setDeliveryCount(d.deliveryCount()));
+        }
+        return onStream(stream, StreamEntry.newBuilder().setDeliveredBatch(b).build()).thenApply(r -> map(r, x -> null));
     }
 
     /** Records an acknowledgement; true when it settled a pending message. */

@@ -3,6 +3,7 @@ package io.jetraft.raft;
 import io.jetraft.raft.stream.StreamStateMachine;
 import io.jetraft.storage.Appended;
 import io.jetraft.storage.ConsumerConfig;
+import io.jetraft.storage.Delivery;
 import io.jetraft.storage.PurgeRequest;
 import io.jetraft.storage.StreamLimits;
 import io.jetraft.storage.StreamStore;
@@ -19,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -84,6 +86,13 @@ class EntriesTest {
         assertThat(n.delivered("S", "C1", 2, 4, 1).join().isOk()).isTrue();
         assertThat(n.acked("S", "C1", 1, 1).join().value()).isTrue();
         assertThat(n.delivered("S", "nobody", 1, 1, 1).join().error().errCode()).isEqualTo(10014);
+        // a burst of deliveries (one pull request's worth) travels as one entry and is applied in order everywhere
+        assertThat(n.delivered("S", "C1", List.of(new Delivery(3, 5, 1, 0), new Delivery(4, 6, 1, 0),
+                new Delivery(5, 4, 2, 0))).join().isOk()).isTrue();
+        assertThat(n.delivered("S", "nobody", List.of(new Delivery(1, 1, 1, 0), new Delivery(2, 2, 1, 0))).join()
+                .error().errCode()).isEqualTo(10014);
+        assertThatThrownBy(() -> n.delivered("S", "C1", List.of()).join()).hasCauseInstanceOf(
+                IllegalArgumentException.class);
         // a consumer update keeps its state
         assertThat(n.createConsumer("S", ConsumerSpec.of("C1",
                 new ConsumerConfig(ConsumerConfig.AckPolicy.EXPLICIT, 5, List.of()), StartPosition.all())).join()
@@ -109,6 +118,7 @@ class EntriesTest {
         assertThat(replicas.get(2)).isEqualTo(replicas.get(0));
         assertThat(replicas.get(0).messages()).containsExactly("5 orders.x x1", "6 orders.x x2", "7 orders.x x3");
         assertThat(replicas.get(0).consumers()).hasSize(1);
+        assertThat(replicas.get(0).consumers().get(0)).contains("delivered=SequencePair[consumerSeq=5, streamSeq=6]");
         // times come from the leader's clock (3 h apart per node), whichever node applied them
         long leaderOffsetHours = cluster.indexOf(leader.name()) * 3L;
         for (long ts : replicas.get(0).timestamps()) {

@@ -38,6 +38,11 @@ public final class ConsumerStore {
         return stream.consumerDelivered(at, name, dseq, sseq, deliveryCount, tsNanos);
     }
 
+    /** See {@link StreamStore#consumerDelivered(AppliedIndex, String, java.util.List)}. */
+    public Outcome<Void> delivered(AppliedIndex at, java.util.List<Delivery> deliveries) {
+        return stream.consumerDelivered(at, name, deliveries);
+    }
+
     /** See {@link StreamStore#consumerAcked}. */
     public Outcome<Boolean> acked(AppliedIndex at, long dseq, long sseq) {
         return stream.consumerAcked(at, name, dseq, sseq);

@@ -451,61 +451,84 @@ public final class StreamStore {
      */
     public Outcome<Void> consumerDelivered(AppliedIndex at, String consumer, long dseq, long sseq, long dc,
                                            long tsNanos) {
+        return consumerDelivered(at, consumer, List.of(new Delivery(dseq, sseq, dc, tsNanos)));
+    }
+
+    /**
+     * Records several deliveries of one consumer, in order, in one write that records {@code at} once (one Raft
+     * entry carrying a burst of deliveries): the same state as recording each in turn. Refused as a whole (nothing
+     * changes) when one of them would be refused.
+     */
+    public Outcome<Void> consumerDelivered(AppliedIndex at, String consumer, List<Delivery> deliveries) {
         return mutate(at, true, t -> {
             ConsumerMem cm = consumers.get(consumer);
             if (cm == null) {
                 return new Outcome.Rejected<>(JsError.consumerNotFound());
             }
             boolean ackNone = cm.config.ackPolicy() == ConsumerConfig.AckPolicy.NONE;
-            if (dc != 1 && ackNone) {
-                return new Outcome.Rejected<>(JsError.storeFailed("ack policy is none"));
+            for (Delivery d : deliveries) {
+                if (d.deliveryCount() != 1 && ackNone) {
+                    return new Outcome.Rejected<>(JsError.storeFailed("ack policy is none"));
+                }
             }
-            if (dseq <= cm.ackFloor.consumerSeq()) {
-                return new Outcome.Done<>(null);
+            // every refusal is found before anything changes: a batch is taken whole or not at all
+            boolean changed = false;
+            for (Delivery d : deliveries) {
+                changed |= delivered(t, cm, ackNone, d.dseq(), d.sseq(), d.deliveryCount(), d.tsNanos());
             }
-            if (!ackNone) {
-                if (sseq <= cm.delivered.streamSeq()) {
-                    Pending p = cm.pending.get(sseq);
-                    if (p != null) {
-                        putPending(t, cm, sseq, new Pending(p.consumerSeq(), tsNanos));
-                    }
-                } else {
-                    putPending(t, cm, sseq, new Pending(dseq, tsNanos));
-                }
-                cm.delivered = new SequencePair(Math.max(dseq, cm.delivered.consumerSeq()),
-                        Math.max(sseq, cm.delivered.streamSeq()));
-                if (dc > 1) {
-                    int maxDeliver = cm.config.maxDeliver();
-                    if (maxDeliver > 0 && dc > maxDeliver) {
-                        removePending(t, cm, sseq);
-                    }
-                    Long had = cm.redelivered.get(sseq);
-                    if (had == null || had < dc - 1) {
-                        cm.redelivered.put(sseq, dc - 1);
-                        t.put(node.meta(), Keys.kindNameSeq(sid, Keys.META_REDELIVERED, cm.nameBytes, sseq),
-                                Keys.u64(dc - 1));
-                    }
-                }
-            } else {
-                long c = cm.delivered.consumerSeq();
-                long s = cm.delivered.streamSeq();
-                long fc = cm.ackFloor.consumerSeq();
-                long fs = cm.ackFloor.streamSeq();
-                if (dseq > c) {
-                    c = dseq;
-                    fc = dseq;
-                }
-                if (sseq > s) {
-                    s = sseq;
-                    fs = sseq;
-                }
-                cm.delivered = new SequencePair(c, s);
-                cm.ackFloor = new SequencePair(fc, fs);
-                removeIfAcknowledged(t, sseq);
+            if (changed) {
+                saveConsumer(t, cm);
             }
-            saveConsumer(t, cm);
             return new Outcome.Done<>(null);
         });
+    }
+
+    /** One delivery applied to the consumer in {@code t}; false when it was at or below the ack floor (no change). */
+    private boolean delivered(Txn t, ConsumerMem cm, boolean ackNone, long dseq, long sseq, long dc, long tsNanos) {
+        if (dseq <= cm.ackFloor.consumerSeq()) {
+            return false;
+        }
+        if (!ackNone) {
+            if (sseq <= cm.delivered.streamSeq()) {
+                Pending p = cm.pending.get(sseq);
+                if (p != null) {
+                    putPending(t, cm, sseq, new Pending(p.consumerSeq(), tsNanos));
+                }
+            } else {
+                putPending(t, cm, sseq, new Pending(dseq, tsNanos));
+            }
+            cm.delivered = new SequencePair(Math.max(dseq, cm.delivered.consumerSeq()),
+                    Math.max(sseq, cm.delivered.streamSeq()));
+            if (dc > 1) {
+                int maxDeliver = cm.config.maxDeliver();
+                if (maxDeliver > 0 && dc > maxDeliver) {
+                    removePending(t, cm, sseq);
+                }
+                Long had = cm.redelivered.get(sseq);
+                if (had == null || had < dc - 1) {
+                    cm.redelivered.put(sseq, dc - 1);
+                    t.put(node.meta(), Keys.kindNameSeq(sid, Keys.META_REDELIVERED, cm.nameBytes, sseq),
+                            Keys.u64(dc - 1));
+                }
+            }
+        } else {
+            long c = cm.delivered.consumerSeq();
+            long s = cm.delivered.streamSeq();
+            long fc = cm.ackFloor.consumerSeq();
+            long fs = cm.ackFloor.streamSeq();
+            if (dseq > c) {
+                c = dseq;
+                fc = dseq;
+            }
+            if (sseq > s) {
+                s = sseq;
+                fs = sseq;
+            }
+            cm.delivered = new SequencePair(c, s);
+            cm.ackFloor = new SequencePair(fc, fs);
+            removeIfAcknowledged(t, sseq);
+        }
+        return true;
     }
 
     /**

@@ -122,4 +122,59 @@ class ConsumerStateTest {
         assertThat(c.state().ackFloor()).isEqualTo(new SequencePair(2, 2));
         assertThat(c.acked(e.next(), 2, 2)).isEqualTo(new Outcome.Rejected<>(JsError.storeFailed("ack policy is none")));
     }
+
+    @Test
+    void aBurstOfDeliveriesInOneEntryLeavesTheSameStateAsOneEntryEach() {
+        List<Delivery> burst = List.of(new Delivery(1, 1, 1, 100), new Delivery(2, 2, 1, 101),
+                new Delivery(3, 3, 1, 102), new Delivery(4, 2, 2, 200), new Delivery(5, 4, 1, 201));
+        s.createConsumer(e.next(), "ONE", ConsumerConfig.explicitAck(), 1);
+        s.createConsumer(e.next(), "BURST", ConsumerConfig.explicitAck(), 1);
+        ConsumerStore one = s.consumer("ONE").orElseThrow();
+        ConsumerStore many = s.consumer("BURST").orElseThrow();
+        for (Delivery d : burst) {
+            one.delivered(e.next(), d.dseq(), d.sseq(), d.deliveryCount(), d.tsNanos());
+        }
+        AppliedIndex at = e.next();
+        assertThat(many.delivered(at, burst)).isEqualTo(new Outcome.Done<Void>(null));
+        assertThat(many.state()).isEqualTo(one.state());
+        assertThat(many.state().pending()).containsOnlyKeys(1L, 2L, 3L, 4L);
+        assertThat(many.state().redelivered()).isEqualTo(Map.of(2L, 1L));
+
+        // the same entry again (a log replay) changes nothing
+        ConsumerState before = many.state();
+        many.delivered(at, List.of(new Delivery(6, 5, 1, 300)));
+        assertThat(many.state()).isEqualTo(before);
+
+        // and it survives a restart like single deliveries do
+        node.close();
+        node = TestStores.open(dir);
+        s = node.stream("S").orElseThrow();
+        assertThat(s.consumer("BURST").orElseThrow().state()).isEqualTo(s.consumer("ONE").orElseThrow().state());
+    }
+
+    @Test
+    void aBurstWithARedeliveryUnderAckNoneIsRefusedWhole() {
+        s.createConsumer(e.next(), "N", new ConsumerConfig(ConsumerConfig.AckPolicy.NONE, -1, List.of()), 1);
+        ConsumerStore c = s.consumer("N").orElseThrow();
+        assertThat(c.delivered(e.next(), List.of(new Delivery(1, 1, 1, 1), new Delivery(2, 1, 2, 2))))
+                .isEqualTo(new Outcome.Rejected<>(JsError.storeFailed("ack policy is none")));
+        assertThat(c.state().delivered()).isEqualTo(new SequencePair(0, 0));
+        // a burst of first deliveries moves the floor to its last one
+        c.delivered(e.next(), List.of(new Delivery(1, 1, 1, 1), new Delivery(2, 2, 1, 2), new Delivery(3, 3, 1, 3)));
+        assertThat(c.state().ackFloor()).isEqualTo(new SequencePair(3, 3));
+    }
+
+    @Test
+    void aBurstOfDeliveriesUnderAckNoneTakesEachMessageOffAWorkQueue() {
+        StreamStore wq = TestStores.stream(node, "WQ", StreamLimits.unlimited()
+                .withRetention(StreamLimits.Retention.WORK_QUEUE));
+        for (int i = 1; i <= 5; i++) {
+            append(wq, e, "w", "m" + i, i);
+        }
+        wq.createConsumer(e.next(), "N", new ConsumerConfig(ConsumerConfig.AckPolicy.NONE, -1, List.of()), 1);
+        wq.consumerDelivered(e.next(), "N", List.of(new Delivery(1, 1, 1, 1), new Delivery(2, 2, 1, 2),
+                new Delivery(3, 3, 1, 3)));
+        assertThat(wq.state().messages()).isEqualTo(2);
+        assertThat(wq.state().firstSeq()).isEqualTo(4);
+    }
 }

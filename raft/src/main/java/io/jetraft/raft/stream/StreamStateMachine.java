@@ -14,6 +14,7 @@ import io.jetraft.raft.proto.StreamEntry;
 import io.jetraft.raft.proto.StreamReply;
 import io.jetraft.storage.Append;
 import io.jetraft.storage.AppliedIndex;
+import io.jetraft.storage.Delivery;
 import io.jetraft.storage.Appended;
 import io.jetraft.storage.JsError;
 import io.jetraft.storage.NodeStore;
@@ -175,6 +176,13 @@ public final class StreamStateMachine extends GroupStateMachine {
             }
             case DELIVERED -> entry.toBuilder().setDelivered(entry.getDelivered().toBuilder().setTimestampNanos(now))
                     .build();
+            case DELIVERED_BATCH -> {
+                if (entry.getDeliveredBatch().getDeliveriesCount() == 0) {
+                    throw new InvalidRequestException(name + ": a delivery batch needs at least one delivery");
+                }
+                yield entry.toBuilder().setDeliveredBatch(entry.getDeliveredBatch().toBuilder().setTimestampNanos(now))
+                        .build();
+            }
             case REMOVE_EXPIRED -> entry.toBuilder().setRemoveExpired(
                     entry.getRemoveExpired().toBuilder().setNowNanos(now)).build();
             case PURGE -> {
@@ -280,6 +288,15 @@ public final class StreamStateMachine extends GroupStateMachine {
                 var d = entry.getDelivered();
                 return reply(s.consumerDelivered(at, d.getConsumer(), d.getConsumerSequence(),
                         d.getStreamSequence(), d.getDeliveryCount(), d.getTimestampNanos()), (r, v) -> { });
+            }
+            case DELIVERED_BATCH -> {
+                var b = entry.getDeliveredBatch();
+                List<Delivery> ds = new ArrayList<>(b.getDeliveriesCount());
+                for (var d : b.getDeliveriesList()) {
+                    ds.add(new Delivery(d.getConsumerSequence(), d.getStreamSequence(), d.getDeliveryCount(),
+                            b.getTimestampNanos()));
+                }
+                return reply(s.consumerDelivered(at, b.getConsumer(), ds), (r, v) -> { });
             }
             case ACKED -> {
                 var a = entry.getAcked();

@@ -15,6 +15,7 @@ import io.jetraft.server.jetstream.consumer.DeliveryRules;
 import io.jetraft.server.jetstream.consumer.StreamStoreSource;
 import io.jetraft.storage.Appended;
 import io.jetraft.storage.ConsumerState;
+import io.jetraft.storage.Delivery;
 import io.jetraft.storage.JsError;
 import io.jetraft.storage.StreamStore;
 import java.io.IOException;
@@ -403,8 +404,8 @@ final class LedStream {
         }
 
         @Override
-        public CompletableFuture<Void> proposeDelivered(long dseq, long sseq, long dc, long tsNanos) {
-            return service.raft().delivered(name, consumer, dseq, sseq, dc).thenApply(r -> null);
+        public CompletableFuture<Void> proposeDelivered(List<Delivery> deliveries) {
+            return service.raft().delivered(name, consumer, deliveries).thenApply(r -> null);
         }
 
         @Override

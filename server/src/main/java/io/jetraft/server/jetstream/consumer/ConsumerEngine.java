@@ -2,6 +2,7 @@ package io.jetraft.server.jetstream.consumer;
 
 import io.jetraft.server.jetstream.consumer.DeliveryRules.AckPolicy;
 import io.jetraft.storage.ConsumerState;
+import io.jetraft.storage.Delivery;
 import io.jetraft.storage.StoredMessage;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -40,6 +41,8 @@ public final class ConsumerEngine {
     private long deliveredStreamSeq;
     private long ackFloorConsumerSeq;
     private long ackFloorStreamSeq;
+    /** Deliveries handed out in the current pull or push round, not yet replicated. */
+    private final List<Delivery> burst = new ArrayList<>();
     /** Unacknowledged deliveries by stream sequence. */
     private final TreeMap<Long, Pending> pending = new TreeMap<>();
     /** Stream sequences due for redelivery, earliest first, with the time they may go (NAK delay). */
@@ -469,8 +472,16 @@ public final class ConsumerEngine {
             data = new byte[0];
         }
         out.deliver(to, m.subject(), ack, headers, data);
-        out.proposeDelivered(dseq, m.seq(), n.deliveries(), now);
+        burst.add(new Delivery(dseq, m.seq(), n.deliveries(), now));
         lastActiveNanos = now;
+    }
+
+    /** Replicates what was handed out since the last call, as one entry (one Raft round per pull request served). */
+    private void proposeBurst() {
+        if (!burst.isEmpty()) {
+            out.proposeDelivered(List.copyOf(burst));
+            burst.clear();
+        }
     }
 
     private void serveWaiting() {
@@ -494,6 +505,14 @@ public final class ConsumerEngine {
 
     /** Delivers to one pull request as much as it asks for and is available. */
     private void serve(Waiting w) {
+        try {
+            serveBatch(w);
+        } finally {
+            proposeBurst();
+        }
+    }
+
+    private void serveBatch(Waiting w) {
         long now = clock.getAsLong();
         while (w.batch > 0) {
             Next n = next(now);
@@ -539,6 +558,14 @@ public final class ConsumerEngine {
     }
 
     private void push() {
+        try {
+            pushRound();
+        } finally {
+            proposeBurst();
+        }
+    }
+
+    private void pushRound() {
         if (!rules.isPush() || stopped || flowControlReply != null || !out.hasInterest(rules.deliverSubject())) {
             return;
         }

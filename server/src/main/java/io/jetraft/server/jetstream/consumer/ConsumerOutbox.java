@@ -1,5 +1,8 @@
 package io.jetraft.server.jetstream.consumer;
 
+import io.jetraft.storage.Delivery;
+
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -23,8 +26,11 @@ public interface ConsumerOutbox {
     /** Whether anyone listens on a subject (a push consumer delivers only when someone does). */
     boolean hasInterest(String subject);
 
-    /** Replicates a delivery (dseq carried sseq for the dc-th time at ts). */
-    CompletableFuture<Void> proposeDelivered(long dseq, long sseq, long dc, long tsNanos);
+    /**
+     * Replicates deliveries, in order, as one entry: everything one pull request or one push round handed out (each:
+     * dseq carried sseq for the dc-th time; the time is the leader's when the entry is proposed).
+     */
+    CompletableFuture<Void> proposeDelivered(List<Delivery> deliveries);
 
     /** Replicates an acknowledgement (dseq/sseq as acknowledged, or the ack floor for ack-all). */
     CompletableFuture<Void> proposeAcked(long dseq, long sseq);

@@ -8,6 +8,7 @@ import io.jetraft.server.jetstream.consumer.DeliveryRules.DeliverPolicy;
 import io.jetraft.storage.Append;
 import io.jetraft.storage.AppliedIndex;
 import io.jetraft.storage.ConsumerConfig;
+import io.jetraft.storage.Delivery;
 import io.jetraft.storage.NodeStore;
 import io.jetraft.storage.StoreOptions;
 import io.jetraft.storage.StreamLimits;
@@ -45,6 +46,8 @@ class ConsumerEngineTest {
     private final class Recorder implements ConsumerOutbox {
         final List<String> sent = new ArrayList<>();
         final Set<String> interest = new HashSet<>();
+        /** How many deliveries each replicated entry carried. */
+        final List<Integer> proposedBursts = new ArrayList<>();
         String consumer = "C";
 
         @Override
@@ -70,8 +73,9 @@ class ConsumerEngineTest {
         }
 
         @Override
-        public CompletableFuture<Void> proposeDelivered(long dseq, long sseq, long dc, long tsNanos) {
-            stream.consumerDelivered(next(), consumer, dseq, sseq, dc, tsNanos);
+        public CompletableFuture<Void> proposeDelivered(List<Delivery> deliveries) {
+            proposedBursts.add(deliveries.size());
+            stream.consumerDelivered(next(), consumer, deliveries);
             return CompletableFuture.completedFuture(null);
         }
 
@@ -144,6 +148,32 @@ class ConsumerEngineTest {
         assertThat(s.numAckPending()).isEqualTo(3);
         assertThat(s.numPending()).isEqualTo(2);
         assertThat(stream.consumer("C").orElseThrow().state().pending()).hasSize(3);
+    }
+
+    @Test
+    void whatOnePullRequestGetsIsReplicatedAsOneEntryAndLeavesTheSameState() {
+        for (int i = 1; i <= 5; i++) {
+            append("orders.new", "o" + i);
+        }
+        ConsumerEngine e = engine(pull(AckPolicy.EXPLICIT, -1, Duration.ofSeconds(30), 1000));
+        e.onPull("_INBOX.a", body("{\"batch\":4}"));
+        assertThat(out.take()).hasSize(4);
+        // one Raft round for the whole batch, not one per message
+        assertThat(out.proposedBursts).containsExactly(4);
+        var state = stream.consumer("C").orElseThrow().state();
+        assertThat(state.delivered().consumerSeq()).isEqualTo(4);
+        assertThat(state.delivered().streamSeq()).isEqualTo(4);
+        assertThat(state.pending()).containsOnlyKeys(1L, 2L, 3L, 4L);
+        // a waiting request served as messages arrive: one entry per round, none for a round that sends nothing
+        e.onPull("_INBOX.b", body("{\"batch\":3,\"expires\":1000000000}"));
+        assertThat(out.proposedBursts).containsExactly(4, 1);
+        e.onMessagesAvailable();
+        assertThat(out.proposedBursts).containsExactly(4, 1);
+        append("orders.new", "o6");
+        append("orders.new", "o7");
+        e.onMessagesAvailable();
+        assertThat(out.proposedBursts).containsExactly(4, 1, 2);
+        assertThat(stream.consumer("C").orElseThrow().state().delivered().streamSeq()).isEqualTo(7);
     }
 
     @Test
