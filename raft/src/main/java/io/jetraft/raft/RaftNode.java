@@ -10,6 +10,7 @@ import io.jetraft.raft.health.HealthReader;
 import io.jetraft.raft.meta.MetaStateMachine;
 import io.jetraft.raft.meta.MetaView;
 import io.jetraft.raft.proto.Acked;
+import io.jetraft.raft.proto.AckedBatch;
 import io.jetraft.raft.proto.AssignConsumer;
 import io.jetraft.raft.proto.CreateConsumer;
 import io.jetraft.raft.proto.CreateStream;
@@ -37,6 +38,7 @@ import io.jetraft.raft.transfer.GroupTransfer;
 import io.jetraft.raft.transfer.LeadershipTransfer;
 import io.jetraft.raft.transfer.TransferOutcome;
 import io.jetraft.raft.transfer.TransferReport;
+import io.jetraft.storage.Ack;
 import io.jetraft.storage.AppliedIndex;
 import io.jetraft.storage.Appended;
 import io.jetraft.storage.Delivery;
@@ -525,6 +527,26 @@ public final class RaftNode implements AutoCloseable {
                     .setDeliveryCount(d.deliveryCount()));
         }
         return onStream(stream, StreamEntry.newBuilder().setDeliveredBatch(b).build()).thenApply(r -> map(r, x -> null));
+    }
+
+    /**
+     * Records several acknowledgements of one consumer, in order, as one entry; true when any settled a pending
+     * message. A single one travels as a plain Acked entry.
+     */
+    public CompletableFuture<Result<Boolean>> acked(String stream, String consumer, List<Ack> acks) {
+        if (acks.isEmpty()) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("an acknowledgement batch needs at "
+                    + "least one ack"));
+        }
+        if (acks.size() == 1) {
+            return acked(stream, consumer, acks.get(0).dseq(), acks.get(0).sseq());
+        }
+        AckedBatch.Builder b = AckedBatch.newBuilder().setConsumer(consumer);
+        for (Ack a : acks) {
+            b.addAcks(Acked.newBuilder().setConsumerSequence(a.dseq()).setStreamSequence(a.sseq()));
+        }
+        return onStream(stream, StreamEntry.newBuilder().setAckedBatch(b).build())
+                .thenApply(r -> map(r, StreamReply::getFlag));
     }
 
     /** Records an acknowledgement; true when it settled a pending message. */

@@ -1,6 +1,7 @@
 package io.jetraft.raft;
 
 import io.jetraft.raft.stream.StreamStateMachine;
+import io.jetraft.storage.Ack;
 import io.jetraft.storage.Appended;
 import io.jetraft.storage.ConsumerConfig;
 import io.jetraft.storage.Delivery;
@@ -93,6 +94,13 @@ class EntriesTest {
                 .error().errCode()).isEqualTo(10014);
         assertThatThrownBy(() -> n.delivered("S", "C1", List.of()).join()).hasCauseInstanceOf(
                 IllegalArgumentException.class);
+        // acknowledgements that queued up behind each other travel as one entry too
+        assertThat(n.acked("S", "C1", List.of(new Ack(3, 5), new Ack(9, 9))).join().value()).isTrue();
+        assertThat(n.acked("S", "C1", List.of(new Ack(3, 5), new Ack(9, 9))).join().value()).isFalse();
+        assertThat(n.acked("S", "nobody", List.of(new Ack(1, 1), new Ack(2, 2))).join().error().errCode())
+                .isEqualTo(10014);
+        assertThatThrownBy(() -> n.acked("S", "C1", List.of()).join()).hasCauseInstanceOf(
+                IllegalArgumentException.class);
         // a consumer update keeps its state
         assertThat(n.createConsumer("S", ConsumerSpec.of("C1",
                 new ConsumerConfig(ConsumerConfig.AckPolicy.EXPLICIT, 5, List.of()), StartPosition.all())).join()
@@ -118,7 +126,7 @@ class EntriesTest {
         assertThat(replicas.get(2)).isEqualTo(replicas.get(0));
         assertThat(replicas.get(0).messages()).containsExactly("5 orders.x x1", "6 orders.x x2", "7 orders.x x3");
         assertThat(replicas.get(0).consumers()).hasSize(1);
-        assertThat(replicas.get(0).consumers().get(0)).contains("delivered=SequencePair[consumerSeq=5, streamSeq=6]");
+        assertThat(replicas.get(0).consumers().get(0)).contains("delivered=SequencePair[consumerSeq=5, streamSeq=9]").contains("pending=[4, 6]");
         // times come from the leader's clock (3 h apart per node), whichever node applied them
         long leaderOffsetHours = cluster.indexOf(leader.name()) * 3L;
         for (long ts : replicas.get(0).timestamps()) {

@@ -43,7 +43,12 @@ public final class ConsumerStore {
         return stream.consumerDelivered(at, name, deliveries);
     }
 
-    /** See {@link StreamStore#consumerAcked}. */
+    /** See {@link StreamStore#consumerAcked(AppliedIndex, String, java.util.List)}. */
+    public Outcome<Boolean> acked(AppliedIndex at, java.util.List<Ack> acks) {
+        return stream.consumerAcked(at, name, acks);
+    }
+
+    /** See {@link StreamStore#consumerAcked(AppliedIndex, String, long, long)}. */
     public Outcome<Boolean> acked(AppliedIndex at, long dseq, long sseq) {
         return stream.consumerAcked(at, name, dseq, sseq);
     }

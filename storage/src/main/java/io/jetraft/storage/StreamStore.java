@@ -36,6 +36,10 @@ public final class StreamStore {
     private static final int CHUNK = 4096;
     /** Wildcard next-message lookups first scan this many messages before switching to per-subject seeks. */
     private static final int LINEAR_SCAN = 256;
+    /** What one acknowledgement did: nothing, changed the consumer, or settled a pending message. */
+    private static final int ACK_NOTHING = 0;
+    private static final int ACK_CHANGED = 1;
+    private static final int ACK_SETTLED = 2;
 
     private final NodeStore node;
     private final String name;
@@ -536,6 +540,15 @@ public final class StreamStore {
      * messages it settled (interest: once no consumer needs them). Done(false) when it acknowledged nothing pending.
      */
     public Outcome<Boolean> consumerAcked(AppliedIndex at, String consumer, long dseq, long sseq) {
+        return consumerAcked(at, consumer, List.of(new Ack(dseq, sseq)));
+    }
+
+    /**
+     * Records several acknowledgements of one consumer, in order, in one write that records {@code at} once: the same
+     * state as recording each in turn. Done(true) when any of them settled a pending message; refused as a whole
+     * (nothing changes) for a consumer that does not exist or does not take acknowledgements.
+     */
+    public Outcome<Boolean> consumerAcked(AppliedIndex at, String consumer, List<Ack> acks) {
         return mutate(at, true, t -> {
             ConsumerMem cm = consumers.get(consumer);
             if (cm == null) {
@@ -544,53 +557,63 @@ public final class StreamStore {
             if (cm.config.ackPolicy() == ConsumerConfig.AckPolicy.NONE) {
                 return new Outcome.Rejected<>(JsError.storeFailed("ack policy is none"));
             }
-            if (dseq <= cm.ackFloor.consumerSeq()) {
-                return new Outcome.Done<>(false);
+            int most = ACK_NOTHING;
+            for (Ack a : acks) {
+                most = Math.max(most, acked(t, cm, a.dseq(), a.sseq()));
             }
-            if (sseq > cm.delivered.streamSeq()) {
-                cm.delivered = new SequencePair(cm.delivered.consumerSeq(), sseq);
-            }
-            if (!cm.pending.containsKey(sseq)) {
-                removeRedelivered(t, cm, sseq);
+            if (most != ACK_NOTHING) {
                 saveConsumer(t, cm);
-                return new Outcome.Done<>(false);
             }
-            List<Long> settled = new ArrayList<>();
-            if (cm.config.ackPolicy() == ConsumerConfig.AckPolicy.ALL) {
-                settled.addAll(cm.pending.headMap(sseq, true).keySet());
-                for (long s : settled) {
-                    removePending(t, cm, s);
-                    removeRedelivered(t, cm, s);
-                }
-                cm.ackFloor = new SequencePair(dseq, sseq);
-            } else {
-                Pending p = cm.pending.get(sseq);
-                removePending(t, cm, sseq);
-                settled.add(sseq);
-                long d = dseq;
-                if (d > p.consumerSeq() && p.consumerSeq() > 0) {
-                    d = p.consumerSeq();
-                }
-                if (cm.pending.isEmpty()) {
-                    cm.ackFloor = cm.delivered;
-                } else if (d == cm.ackFloor.consumerSeq() + 1) {
-                    cm.ackFloor = new SequencePair(d, sseq);
-                    Long nextPending = cm.pending.higherKey(sseq);
-                    if (cm.delivered.consumerSeq() > d && nextPending != null) {
-                        Pending np = cm.pending.get(nextPending);
-                        if (np.consumerSeq() > 0) {
-                            cm.ackFloor = new SequencePair(np.consumerSeq() - 1, nextPending - 1);
-                        }
+            return new Outcome.Done<>(most == ACK_SETTLED);
+        });
+    }
+
+    /** One acknowledgement applied to the consumer in {@code t}: nothing, a change, or a settled pending message. */
+    private int acked(Txn t, ConsumerMem cm, long dseq, long sseq) {
+        if (dseq <= cm.ackFloor.consumerSeq()) {
+            return ACK_NOTHING;
+        }
+        if (sseq > cm.delivered.streamSeq()) {
+            cm.delivered = new SequencePair(cm.delivered.consumerSeq(), sseq);
+        }
+        if (!cm.pending.containsKey(sseq)) {
+            removeRedelivered(t, cm, sseq);
+            return ACK_CHANGED;
+        }
+        List<Long> settled = new ArrayList<>();
+        if (cm.config.ackPolicy() == ConsumerConfig.AckPolicy.ALL) {
+            settled.addAll(cm.pending.headMap(sseq, true).keySet());
+            for (long s : settled) {
+                removePending(t, cm, s);
+                removeRedelivered(t, cm, s);
+            }
+            cm.ackFloor = new SequencePair(dseq, sseq);
+        } else {
+            Pending p = cm.pending.get(sseq);
+            removePending(t, cm, sseq);
+            settled.add(sseq);
+            long d = dseq;
+            if (d > p.consumerSeq() && p.consumerSeq() > 0) {
+                d = p.consumerSeq();
+            }
+            if (cm.pending.isEmpty()) {
+                cm.ackFloor = cm.delivered;
+            } else if (d == cm.ackFloor.consumerSeq() + 1) {
+                cm.ackFloor = new SequencePair(d, sseq);
+                Long nextPending = cm.pending.higherKey(sseq);
+                if (cm.delivered.consumerSeq() > d && nextPending != null) {
+                    Pending np = cm.pending.get(nextPending);
+                    if (np.consumerSeq() > 0) {
+                        cm.ackFloor = new SequencePair(np.consumerSeq() - 1, nextPending - 1);
                     }
                 }
-                removeRedelivered(t, cm, sseq);
             }
-            for (long s : settled) {
-                removeIfAcknowledged(t, s);
-            }
-            saveConsumer(t, cm);
-            return new Outcome.Done<>(true);
-        });
+            removeRedelivered(t, cm, sseq);
+        }
+        for (long s : settled) {
+            removeIfAcknowledged(t, s);
+        }
+        return ACK_SETTLED;
     }
 
     // ================================================================== the mutation frame

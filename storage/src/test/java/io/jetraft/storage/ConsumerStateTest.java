@@ -177,4 +177,34 @@ class ConsumerStateTest {
         assertThat(wq.state().messages()).isEqualTo(2);
         assertThat(wq.state().firstSeq()).isEqualTo(4);
     }
+
+    @Test
+    void acknowledgementsInOneEntryLeaveTheSameStateAsOneEntryEach() {
+        for (String policy : List.of("EXPLICIT", "ALL")) {
+            ConsumerConfig config = new ConsumerConfig(ConsumerConfig.AckPolicy.valueOf(policy), -1, List.of());
+            s.createConsumer(e.next(), "ONE" + policy, config, 1);
+            s.createConsumer(e.next(), "MANY" + policy, config, 1);
+            ConsumerStore one = s.consumer("ONE" + policy).orElseThrow();
+            ConsumerStore many = s.consumer("MANY" + policy).orElseThrow();
+            List<Delivery> ds = List.of(new Delivery(1, 1, 1, 1), new Delivery(2, 2, 1, 2), new Delivery(3, 3, 1, 3),
+                    new Delivery(4, 4, 1, 4), new Delivery(5, 2, 2, 5));
+            one.delivered(e.next(), ds);
+            many.delivered(e.next(), ds);
+            // out of order, one twice, one for a sequence never delivered
+            List<Ack> acks = List.of(new Ack(3, 3), new Ack(1, 1), new Ack(1, 1), new Ack(5, 2), new Ack(9, 9));
+            for (Ack a : acks) {
+                one.acked(e.next(), a.dseq(), a.sseq());
+            }
+            assertThat(many.acked(e.next(), acks).value()).isTrue();
+            assertThat(many.state()).as(policy).isEqualTo(one.state());
+            assertThat(many.acked(e.next(), List.of(new Ack(1, 1))).value()).isFalse();
+        }
+        assertThat(s.consumer("MANYEXPLICIT").orElseThrow().state().pending()).containsOnlyKeys(4L);
+
+        s.createConsumer(e.next(), "N", new ConsumerConfig(ConsumerConfig.AckPolicy.NONE, -1, List.of()), 1);
+        assertThat(s.consumerAcked(e.next(), "N", List.of(new Ack(1, 1), new Ack(2, 2))))
+                .isEqualTo(new Outcome.Rejected<>(JsError.storeFailed("ack policy is none")));
+        assertThat(s.consumerAcked(e.next(), "nobody", List.of(new Ack(1, 1))))
+                .isEqualTo(new Outcome.Rejected<>(JsError.consumerNotFound()));
+    }
 }

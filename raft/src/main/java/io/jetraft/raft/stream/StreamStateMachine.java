@@ -12,6 +12,7 @@ import io.jetraft.raft.proto.PublishMessage;
 import io.jetraft.raft.proto.PublishResult;
 import io.jetraft.raft.proto.StreamEntry;
 import io.jetraft.raft.proto.StreamReply;
+import io.jetraft.storage.Ack;
 import io.jetraft.storage.Append;
 import io.jetraft.storage.AppliedIndex;
 import io.jetraft.storage.Delivery;
@@ -183,6 +184,12 @@ public final class StreamStateMachine extends GroupStateMachine {
                 yield entry.toBuilder().setDeliveredBatch(entry.getDeliveredBatch().toBuilder().setTimestampNanos(now))
                         .build();
             }
+            case ACKED_BATCH -> {
+                if (entry.getAckedBatch().getAcksCount() == 0) {
+                    throw new InvalidRequestException(name + ": an acknowledgement batch needs at least one ack");
+                }
+                yield entry;
+            }
             case REMOVE_EXPIRED -> entry.toBuilder().setRemoveExpired(
                     entry.getRemoveExpired().toBuilder().setNowNanos(now)).build();
             case PURGE -> {
@@ -297,6 +304,14 @@ public final class StreamStateMachine extends GroupStateMachine {
                             b.getTimestampNanos()));
                 }
                 return reply(s.consumerDelivered(at, b.getConsumer(), ds), (r, v) -> { });
+            }
+            case ACKED_BATCH -> {
+                var b = entry.getAckedBatch();
+                List<Ack> acks = new ArrayList<>(b.getAcksCount());
+                for (var a : b.getAcksList()) {
+                    acks.add(new Ack(a.getConsumerSequence(), a.getStreamSequence()));
+                }
+                return reply(s.consumerAcked(at, b.getConsumer(), acks), (r, settled) -> r.setFlag(settled));
             }
             case ACKED -> {
                 var a = entry.getAcked();

@@ -13,6 +13,7 @@ import io.jetraft.server.jetstream.consumer.ConsumerEngine;
 import io.jetraft.server.jetstream.consumer.ConsumerOutbox;
 import io.jetraft.server.jetstream.consumer.DeliveryRules;
 import io.jetraft.server.jetstream.consumer.StreamStoreSource;
+import io.jetraft.storage.Ack;
 import io.jetraft.storage.Appended;
 import io.jetraft.storage.ConsumerState;
 import io.jetraft.storage.Delivery;
@@ -377,6 +378,9 @@ final class LedStream {
     /** Where one consumer's engine sends messages and replicates its state. */
     private final class Outbox implements ConsumerOutbox {
         private final String consumer;
+        /** Acknowledgements waiting for the one entry in flight; guards ackInFlight too. */
+        private final ArrayDeque<QueuedAck> acks = new ArrayDeque<>();
+        private boolean ackInFlight;
 
         Outbox(String consumer) {
             this.consumer = consumer;
@@ -408,9 +412,62 @@ final class LedStream {
             return service.raft().delivered(name, consumer, deliveries).thenApply(r -> null);
         }
 
+        /**
+         * Acknowledgements arrive one message each: while one entry of them is being replicated, the next ones
+         * queue and then go together as one entry (group commit), in the order they came.
+         */
         @Override
         public CompletableFuture<Void> proposeAcked(long dseq, long sseq) {
-            return service.raft().acked(name, consumer, dseq, sseq).thenApply(r -> null);
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            List<QueuedAck> batch;
+            synchronized (acks) {
+                acks.addLast(new QueuedAck(new Ack(dseq, sseq), done));
+                batch = ackInFlight ? null : nextAcks();
+            }
+            if (batch != null) {
+                sendAcks(batch);
+            }
+            return done;
         }
+
+        /** The next entry's worth of queued acks, marked in flight; null when none wait. Holds the acks lock. */
+        private List<QueuedAck> nextAcks() {
+            if (acks.isEmpty()) {
+                ackInFlight = false;
+                return null;
+            }
+            List<QueuedAck> batch = new ArrayList<>(Math.min(acks.size(), MAX_BATCH));
+            while (!acks.isEmpty() && batch.size() < MAX_BATCH) {
+                batch.add(acks.pollFirst());
+            }
+            ackInFlight = true;
+            return batch;
+        }
+
+        private void sendAcks(List<QueuedAck> batch) {
+            // the proposer finds the stream's leader wherever it is, so acks queued here when this node stops leading
+            // still reach the group
+            service.raft().acked(name, consumer, batch.stream().map(QueuedAck::ack).toList())
+                    .whenComplete((r, err) -> {
+                        for (QueuedAck q : batch) {
+                            if (err != null) {
+                                q.done().completeExceptionally(err);
+                            } else {
+                                q.done().complete(null);
+                            }
+                        }
+                        List<QueuedAck> next;
+                        synchronized (acks) {
+                            next = nextAcks();
+                        }
+                        if (next != null) {
+                            sendAcks(next);
+                        }
+                    });
+        }
+    }
+
+    /** An acknowledgement waiting for the entry that carries it, and who waits for it. */
+    private record QueuedAck(Ack ack, CompletableFuture<Void> done) {
     }
 }

@@ -120,6 +120,45 @@ class JetStreamSingleNodeTest {
     }
 
     @Test
+    void aFetchAndTheAcksThatFollowItAreReplicatedInFewEntries() throws Exception {
+        jsm().addStream(StreamConfiguration.builder().name("ACKS").subjects("acks").build());
+        JetStream js = nc.jetStream();
+        List<java.util.concurrent.CompletableFuture<PublishAck>> published = new java.util.ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            published.add(js.publishAsync("acks", ("a" + i).getBytes()));
+        }
+        published.forEach(java.util.concurrent.CompletableFuture::join);
+        jsm().addOrUpdateConsumer("ACKS", ConsumerConfiguration.builder().durable("acker")
+                .ackPolicy(AckPolicy.Explicit).build());
+        io.jetraft.raft.GroupName group = io.jetraft.raft.GroupName.stream("ACKS");
+        JetStreamSubscription sub = js.subscribe(null, PullSubscribeOptions.bind("ACKS", "acker"));
+        long before = node.jetstream().raft().health(group).orElseThrow().commitIndex();
+        List<Message> batch = sub.fetch(300, Duration.ofSeconds(5));
+        assertThat(batch).hasSize(300);
+        for (Message m : batch) {
+            m.ack();
+        }
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            ConsumerInfo ci = jsm().getConsumerInfo("ACKS", "acker");
+            assertThat(ci.getAckFloor().getStreamSequence()).isEqualTo(300);
+            assertThat(ci.getNumAckPending()).isZero();
+        });
+        // one entry (or a few, if the fetch was served in parts) for the deliveries, and the acks grouped behind each
+        // other, not 300 + 300 entries
+        long entries = node.jetstream().raft().health(group).orElseThrow().commitIndex() - before;
+        assertThat(entries).isLessThan(300);
+        // and the state is what one entry per ack would give: after a restart nothing is redelivered
+        nc.close();
+        node.shutdown();
+        node = JetraftNode.start(TestConfigs.node().name("js1").jetstream(dir).build());
+        nc = Nats.connect("nats://127.0.0.1:" + node.clientPort());
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() ->
+                assertThat(jsm().getConsumerInfo("ACKS", "acker").getAckFloor().getStreamSequence()).isEqualTo(300));
+        JetStreamSubscription again = nc.jetStream().subscribe(null, PullSubscribeOptions.bind("ACKS", "acker"));
+        assertThat(again.fetch(10, Duration.ofMillis(500))).isEmpty();
+    }
+
+    @Test
     void pushConsumerDeliversToItsSubscriber() throws Exception {
         jsm().addStream(StreamConfiguration.builder().name("EVENTS").subjects("events.>").build());
         JetStream js = nc.jetStream();
