@@ -41,8 +41,8 @@ public final class JsBench {
         }
     }
 
-    /** The three phases. */
-    public record Result(Phase sync, Phase async, Phase consume) {
+    /** The four phases. */
+    public record Result(Phase sync, Phase async, Phase consume, Phase consumeAck) {
     }
 
     private JsBench() {
@@ -115,8 +115,27 @@ public final class JsBench {
             if (received < total) {
                 out.printf(" (the consumer read %,d of %,d messages before the timeout)%n", received, total);
             }
+
+            // the same with an explicit ack for every message, counted until the server has recorded all the acks
+            jsm.addOrUpdateConsumer(plan.stream(), ConsumerConfiguration.builder().durable("bench-ack")
+                    .ackPolicy(AckPolicy.Explicit).maxAckPending(-1).build());
+            JetStreamSubscription acking = js.subscribe(null, PullSubscribeOptions.bind(plan.stream(), "bench-ack"));
+            long acked = 0;
+            t0 = System.nanoTime();
+            while (acked < total && System.nanoTime() < deadline) {
+                for (Message m : acking.fetch(plan.batch(), Duration.ofSeconds(2))) {
+                    m.ack();
+                    acked++;
+                }
+            }
+            while (System.nanoTime() < deadline
+                    && jsm.getConsumerInfo(plan.stream(), "bench-ack").getAckFloor().getStreamSequence() < total) {
+                Thread.sleep(2);
+            }
+            Phase consumeAck = new Phase("pull consume + ack", acked, System.nanoTime() - t0, 0, 0);
+            print(out, consumeAck);
             jsm.deleteStream(plan.stream());
-            return new Result(sync, async, consume);
+            return new Result(sync, async, consume, consumeAck);
         }
     }
 

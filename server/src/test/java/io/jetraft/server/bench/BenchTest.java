@@ -1,0 +1,79 @@
+package io.jetraft.server.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jetraft.server.cli.JetraftCommand;
+import io.jetraft.server.node.JetraftNode;
+import io.jetraft.server.support.TestConfigs;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code jetraft bench} and {@code jetraft bench js} against a real node, with small counts. */
+class BenchTest {
+
+    @TempDir
+    Path dir;
+
+    private JetraftNode node;
+    private String url;
+
+    @BeforeEach
+    void start() {
+        node = JetraftNode.start(TestConfigs.node().name("bench1").jetstream(dir).build());
+        url = "nats://127.0.0.1:" + node.clientPort();
+    }
+
+    @AfterEach
+    void stop() {
+        node.shutdown();
+    }
+
+    @Test
+    void coreBenchCountsEveryMessageOnBothSidesAndPrintsRates() throws Exception {
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        CoreBench.Result r = CoreBench.run(new CoreBench.Plan(url, "bench.test", 1, 1, 20_000, 128,
+                Duration.ofSeconds(60)), new PrintStream(printed, true, StandardCharsets.UTF_8));
+        assertThat(r.publish().messages()).isEqualTo(20_000);
+        assertThat(r.subscribe().messages()).isEqualTo(20_000);
+        assertThat(r.publish().bytes()).isEqualTo(20_000L * 128);
+        assertThat(r.total().messagesPerSecond()).isPositive();
+        assertThat(printed.toString(StandardCharsets.UTF_8))
+                .contains("NATS Pub/Sub stats:").contains(" Pub stats:").contains(" Sub stats:")
+                .contains("msgs/sec").contains("MB/sec");
+    }
+
+    @Test
+    void jetStreamBenchRunsEveryPhaseAndLeavesNoStreamBehind() throws Exception {
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        JsBench.Result r = JsBench.run(new JsBench.Plan(url, "BENCHTEST", 1, 50, 1_000, 100, 128, 200,
+                Duration.ofSeconds(60)), new PrintStream(printed, true, StandardCharsets.UTF_8));
+        long total = 200 + 50 + 1_000;
+        assertThat(r.sync().messages()).isEqualTo(50);
+        assertThat(r.sync().p99Millis()).isGreaterThanOrEqualTo(r.sync().p50Millis()).isPositive();
+        assertThat(r.async().messages()).isEqualTo(1_000);
+        assertThat(r.consume().messages()).isEqualTo(total);
+        assertThat(r.consumeAck().messages()).isEqualTo(total);
+        assertThat(printed.toString(StandardCharsets.UTF_8)).contains("sync publish:").contains("async publish:")
+                .contains("pull consume:").contains("pull consume + ack:");
+        try (io.nats.client.Connection nc = io.nats.client.Nats.connect(url)) {
+            assertThat(nc.jetStreamManagement().getStreamNames()).doesNotContain("BENCHTEST");
+        }
+    }
+
+    @Test
+    void badArgumentsAreRefusedWithExitCodeTwo() {
+        assertThat(JetraftCommand.execute("bench", "-s", url, "--pub", "0", "x")).isEqualTo(2);
+        assertThat(JetraftCommand.execute("bench", "-s", url, "--size", "-1", "x")).isEqualTo(2);
+        assertThat(JetraftCommand.execute("bench", "-s", url, "--timeout", "5x", "x")).isEqualTo(2);
+        assertThat(JetraftCommand.execute("bench", "-s", url, "--msgs", "many", "x")).isEqualTo(2);
+        assertThat(JetraftCommand.execute("bench", "js", "-s", url, "--batch", "0")).isEqualTo(2);
+        assertThat(JetraftCommand.execute("bench", "js", "-s", url, "--timeout", "soon")).isEqualTo(2);
+    }
+}
