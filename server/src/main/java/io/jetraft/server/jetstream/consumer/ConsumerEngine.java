@@ -29,6 +29,8 @@ public final class ConsumerEngine {
     private static final long FLOW_CONTROL_BYTES = 1 << 20;
     private static final int FLOW_CONTROL_MESSAGES = 2048;
     private static final long FLOW_CONTROL_RESEND_NANOS = Duration.ofSeconds(5).toNanos();
+    /** At most this many deliveries go in one replicated entry (about 20 bytes each). */
+    static final int MAX_BURST = 1024;
 
     private final DeliveryRules rules;
     private final MessageSource source;
@@ -473,6 +475,10 @@ public final class ConsumerEngine {
         }
         out.deliver(to, m.subject(), ack, headers, data);
         burst.add(new Delivery(dseq, m.seq(), n.deliveries(), now));
+        if (burst.size() >= MAX_BURST) {
+            // a large pull or a push backlog goes in entries of bounded size
+            proposeBurst();
+        }
         lastActiveNanos = now;
     }
 

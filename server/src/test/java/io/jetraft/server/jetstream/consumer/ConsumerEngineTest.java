@@ -177,6 +177,19 @@ class ConsumerEngineTest {
     }
 
     @Test
+    void aPullLargerThanOneEntryTakesIsReplicatedInEntriesOfBoundedSize() {
+        for (int i = 0; i < ConsumerEngine.MAX_BURST + 10; i++) {
+            append("orders.new", "m" + i);
+        }
+        ConsumerEngine e = engine(pull(AckPolicy.NONE, -1, Duration.ofSeconds(30), 1000));
+        e.onPull("_INBOX.c", body("{\"batch\":" + (ConsumerEngine.MAX_BURST + 10) + "}"));
+        assertThat(out.take()).hasSize(ConsumerEngine.MAX_BURST + 10);
+        assertThat(out.proposedBursts).containsExactly(ConsumerEngine.MAX_BURST, 10);
+        assertThat(stream.consumer("C").orElseThrow().state().ackFloor().streamSeq())
+                .isEqualTo(ConsumerEngine.MAX_BURST + 10);
+    }
+
+    @Test
     void aWaitingRequestIsServedAsMessagesArriveAndExpiresWith408() {
         ConsumerEngine e = engine(pull(AckPolicy.EXPLICIT, -1, Duration.ofSeconds(30), 1000));
         e.onPull("_INBOX.w", body("{\"batch\":2,\"expires\":1000000000}"));
