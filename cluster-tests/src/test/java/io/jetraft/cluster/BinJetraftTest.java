@@ -3,8 +3,6 @@ package io.jetraft.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -69,9 +67,7 @@ class BinJetraftTest {
                 .doesNotContain("thread-suspend signal");
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+    private static int freePort() {
+        return io.jetraft.cluster.harness.NodeProcess.freePort();
     }
 }

@@ -46,9 +46,16 @@ public final class LocalCluster implements AutoCloseable {
 
     /** Starts every node and waits until all are healthy and fully meshed. */
     public LocalCluster start() {
-        nodes.forEach(NodeProcess::start);
-        nodes.forEach(n -> n.awaitHealthy(Duration.ofSeconds(60)));
-        awaitMeshed(Duration.ofSeconds(30));
+        try {
+            nodes.forEach(NodeProcess::start);
+            nodes.forEach(n -> n.awaitHealthy(Duration.ofSeconds(60)));
+            awaitMeshed(Duration.ofSeconds(30));
+        } catch (RuntimeException | AssertionError e) {
+            // the test never gets this cluster to close: stop the nodes here (a node left running would be found by
+            // the next test's "jetraft --signal"), and say what each one logged
+            close();
+            throw new AssertionError("the cluster did not come up: " + e + "\n" + describe(), e);
+        }
         return this;
     }
 

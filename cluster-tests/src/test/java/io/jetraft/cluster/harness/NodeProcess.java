@@ -161,9 +161,10 @@ public final class NodeProcess implements AutoCloseable {
 
     /** Waits until /healthz answers 200. */
     public NodeProcess awaitHealthy(Duration max) {
-        await().atMost(max).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+        await().atMost(max).pollInterval(Duration.ofMillis(100)).ignoreException(IOException.class)
                 .until(() -> {
                     if (!isAlive()) {
+                        // at once, not after the whole wait
                         throw new IllegalStateException(name + " exited with " + process.exitValue());
                     }
                     return status("/healthz") == 200;
@@ -252,11 +253,27 @@ public final class NodeProcess implements AutoCloseable {
         kill9();
     }
 
-    static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    private static final int PORTS_FROM = 20_000;
+    private static final int PORTS_TO = 32_000;
+    /** Ports are handed out from here on, each once per test JVM, below Linux's ephemeral range (32768-60999). */
+    private static final java.util.concurrent.atomic.AtomicInteger NEXT_PORT =
+            new java.util.concurrent.atomic.AtomicInteger(java.util.concurrent.ThreadLocalRandom.current().nextInt(
+                    PORTS_TO - PORTS_FROM));
+
+    /**
+     * A port nothing listens on now. Not an ephemeral one (port 0): the kernel also gives those to outgoing
+     * connections, so between this check and the node's bind a client or route could take it and the node fail.
+     */
+    public static int freePort() {
+        for (int tries = 0; tries < PORTS_TO - PORTS_FROM; tries++) {
+            int port = PORTS_FROM + Math.floorMod(NEXT_PORT.getAndIncrement(), PORTS_TO - PORTS_FROM);
+            try (ServerSocket s = new ServerSocket()) {
+                s.bind(new java.net.InetSocketAddress(port));
+                return port;
+            } catch (IOException taken) {
+                // in use: the next one
+            }
         }
+        throw new UncheckedIOException(new IOException("no free port in " + PORTS_FROM + "-" + PORTS_TO));
     }
 }

@@ -31,6 +31,7 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -447,23 +448,39 @@ final class LedStream {
         private void sendAcks(List<QueuedAck> batch) {
             // the proposer finds the stream's leader wherever it is, so acks queued here when this node stops leading
             // still reach the group
-            service.raft().acked(name, consumer, batch.stream().map(QueuedAck::ack).toList())
-                    .whenComplete((r, err) -> {
-                        for (QueuedAck q : batch) {
-                            if (err != null) {
-                                q.done().completeExceptionally(err);
-                            } else {
-                                q.done().complete(null);
-                            }
-                        }
-                        List<QueuedAck> next;
-                        synchronized (acks) {
-                            next = nextAcks();
-                        }
-                        if (next != null) {
-                            sendAcks(next);
-                        }
-                    });
+            CompletableFuture<?> replicated;
+            try {
+                replicated = service.raft().acked(name, consumer, batch.stream().map(QueuedAck::ack).toList());
+            } catch (RuntimeException e) {
+                replicated = CompletableFuture.failedFuture(e);
+            }
+            // answered off the thread that completed it (a local leader completes it on its apply thread, which
+            // should only apply); inline once this stream's executor has stopped, so no one is left waiting
+            replicated.whenComplete((r, err) -> {
+                Runnable finish = () -> ackBatchDone(batch, err);
+                try {
+                    exec.execute(finish);
+                } catch (RejectedExecutionException stopped) {
+                    finish.run();
+                }
+            });
+        }
+
+        private void ackBatchDone(List<QueuedAck> batch, Throwable err) {
+            for (QueuedAck q : batch) {
+                if (err != null) {
+                    q.done().completeExceptionally(err);
+                } else {
+                    q.done().complete(null);
+                }
+            }
+            List<QueuedAck> next;
+            synchronized (acks) {
+                next = nextAcks();
+            }
+            if (next != null) {
+                sendAcks(next);
+            }
         }
     }
 
