@@ -50,7 +50,8 @@ public final class LocalCluster implements AutoCloseable {
             nodes.forEach(NodeProcess::start);
             nodes.forEach(n -> n.awaitHealthy(Duration.ofSeconds(60)));
             awaitMeshed(Duration.ofSeconds(30));
-        } catch (RuntimeException | AssertionError e) {
+        } catch (Exception | AssertionError e) {
+            // (Exception: Awaitility rethrows a condition's checked exception as it is)
             // the test never gets this cluster to close: stop the nodes here (a node left running would be found by
             // the next test's "jetraft --signal"), and say what each one logged
             close();

@@ -161,7 +161,7 @@ public final class NodeProcess implements AutoCloseable {
 
     /** Waits until /healthz answers 200. */
     public NodeProcess awaitHealthy(Duration max) {
-        await().atMost(max).pollInterval(Duration.ofMillis(100)).ignoreException(IOException.class)
+        await().atMost(max).pollInterval(Duration.ofMillis(100)).ignoreExceptionsInstanceOf(IOException.class)
                 .until(() -> {
                     if (!isAlive()) {
                         // at once, not after the whole wait
