@@ -115,7 +115,6 @@ public final class RaftNode implements AutoCloseable {
         }
     }
 
-
     private static final Logger LOG = LoggerFactory.getLogger(RaftNode.class);
 
     /** The meta group's id: the same on every node and every start. */

@@ -32,7 +32,7 @@ public final class HealthReader {
     public GroupHealth read(GroupName name, RaftServer.Division d) {
         String self = d.getId().toString();
         String groupId = d.getGroup().getGroupId().getUuid().toString();
-        Halt halt = d.getStateMachine() instanceof GroupStateMachine g ? g.halt() : null;
+        Halt halt = haltOf(d);
         DivisionInfo info = d.getInfo();
         List<RaftPeer> peers = new ArrayList<>(d.getGroup().getPeers());
         if (halt != null || !info.isAlive()) {
@@ -43,9 +43,12 @@ public final class HealthReader {
         } catch (IllegalStateException closing) {
             // the division closed while it was being read (its log says "expected to be opened but it is CLOSED"):
             // it is reported as what it now is, never as an error to whoever asked
-            Halt late = d.getStateMachine() instanceof GroupStateMachine g ? g.halt() : null;
-            return stopped(name, groupId, self, peers, info, late);
+            return stopped(name, groupId, self, peers, info, haltOf(d));
         }
+    }
+
+    private static Halt haltOf(RaftServer.Division d) {
+        return d.getStateMachine() instanceof GroupStateMachine g ? g.halt() : null;
     }
 
     private static GroupHealth stopped(GroupName name, String groupId, String self, List<RaftPeer> peers,
