@@ -28,7 +28,11 @@ import java.util.Arrays;
  *        [0][0x04][sid]                        → a restore into sid is in progress (dropped at open if left over)
  *        [0][0x05][key]                        → a meta record (opaque bytes of the Raft meta group, {@link MetaRecords})
  *        [0][0x06]                             → the meta records' applied (term, index)
+ *        [0][0x07][group id]                   → a stream group's applied (term, index) ({@link GroupStore})
+ *        [0][0x08][group id][0x00][stream]     → ()            the stream belongs to that group
  * </pre>
+ * A stream of a group records its group's applied index in the same write as its own data; the group's record is
+ * the one that counts for replays.
  */
 final class Keys {
 
@@ -53,6 +57,8 @@ final class Keys {
     static final byte GLOBAL_RESTORING = 0x04;
     static final byte GLOBAL_META_RECORD = 0x05;
     static final byte GLOBAL_META_APPLIED = 0x06;
+    static final byte GLOBAL_GROUP_APPLIED = 0x07;
+    static final byte GLOBAL_GROUP_STREAM = 0x08;
 
     private Keys() {
     }
@@ -141,6 +147,21 @@ final class Keys {
 
     static byte[] globalMetaRecord(String key) {
         return kindWith(0, GLOBAL_META_RECORD, utf8(key));
+    }
+
+    static byte[] groupApplied(String groupId) {
+        return kindWith(0, GLOBAL_GROUP_APPLIED, utf8(groupId));
+    }
+
+    /** [0][0x08][group id][0x00]: the prefix of a group's membership keys. */
+    static byte[] groupStreamsPrefix(String groupId) {
+        return kindNamePrefix(0, GLOBAL_GROUP_STREAM, utf8(groupId));
+    }
+
+    static byte[] groupStream(String groupId, String stream) {
+        byte[] prefix = groupStreamsPrefix(groupId);
+        byte[] name = utf8(stream);
+        return ByteBuffer.allocate(prefix.length + name.length).put(prefix).put(name).array();
     }
 
     static byte[] globalRestoring(long sid) {

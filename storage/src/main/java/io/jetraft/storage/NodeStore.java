@@ -45,7 +45,7 @@ import java.util.TreeMap;
  * Streams are created, found, deleted, exported and restored by name; each has a numeric id, never reused, that
  * prefixes all of its keys.
  *
- * <p>Thread-safety: catalog operations (create, delete, export, restore, open) are serialised on this object;
+ * <p>Thread-safety: catalog operations (create, delete, export, restore) are serialised on the {@link StreamCatalog};
  * each {@link StreamStore} has its own writer lock; reads are concurrent.
  */
 public final class NodeStore implements AutoCloseable {
@@ -53,7 +53,9 @@ public final class NodeStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NodeStore.class);
 
     /** The store format this build writes and the newest it reads. */
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
+    /** The format of stores written with one Raft group per stream (before stream groups): never read. */
+    static final int FORMAT_ONE_GROUP_PER_STREAM = 1;
 
     static final String CF_MSGS = "msgs";
     static final String CF_INDEX = "index";
@@ -76,8 +78,7 @@ public final class NodeStore implements AutoCloseable {
     private final ReadOptions readOptions;
     private final LRUCache cache;
     private final Statistics statistics;
-    private final Map<String, Long> catalog = new TreeMap<>();
-    private final Map<String, StreamStore> handles = new HashMap<>();
+    private final StreamCatalog catalog = new StreamCatalog(this);
     private final MetaRecords metaRecords;
     private volatile boolean closed;
     /** Tests only: runs after a restore's files are ingested and before it is switched in. */
@@ -175,7 +176,7 @@ public final class NodeStore implements AutoCloseable {
             NodeStore store = new NodeStore(options, natives, db, cfs, writeOptions, syncWrites, readOptions, cache,
                     statistics);
             store.checkFormat(dir);
-            store.loadCatalog();
+            store.catalog.load();
             store.dropAbandonedRestores(dir);
             LOG.info("Opened store {} ({} streams, block cache {}, write buffers {}, sync writes {}) in {} ms", dir,
                     store.catalog.size(), options.blockCacheSize(), options.writeBufferSize(), options.syncWrites(),
@@ -257,21 +258,18 @@ public final class NodeStore implements AutoCloseable {
             return;
         }
         int version = ByteBuffer.wrap(v).getInt();
+        if (version == FORMAT_ONE_GROUP_PER_STREAM) {
+            throw new StoreFormatException("the store in " + dir + " has format version 1, written by a jetraft that "
+                    + "gave every stream a Raft group of its own (before December 2026); this jetraft keeps many "
+                    + "streams in each Raft group (format " + FORMAT_VERSION + ") and cannot read it. Nothing was "
+                    + "changed. Either run the older jetraft on it, or move the store directory (and its raft "
+                    + "directory) aside and start with an empty one, then create the streams again or restore them "
+                    + "from backups");
+        }
         if (version > FORMAT_VERSION) {
             throw new StoreFormatException("the store in " + dir + " has format version " + version
                     + ", written by a newer jetraft; this jetraft reads format versions up to " + FORMAT_VERSION
                     + ". Run the newer jetraft (nothing was changed), or restore the streams from snapshots");
-        }
-    }
-
-    private void loadCatalog() {
-        byte[] prefix = Keys.global(Keys.GLOBAL_STREAM);
-        try (Scan s = Scan.prefix(db, meta, prefix).seekToFirst()) {
-            for (; s.valid(); s.next()) {
-                byte[] k = s.key();
-                String name = new String(k, prefix.length, k.length - prefix.length, StandardCharsets.UTF_8);
-                catalog.put(name, Keys.u64(s.value()));
-            }
         }
     }
 
@@ -301,102 +299,118 @@ public final class NodeStore implements AutoCloseable {
     // ------------------------------------------------------------------ streams
 
     /**
-     * Creates a stream, or returns the existing one when it has the same limits (so a replayed create is harmless).
-     * Refused (as a result) when the name or limits are invalid (10052) or the name is taken with other limits
-     * (10058).
+     * Creates a stream of no group, or returns the existing one when it has the same limits (so a replayed create is
+     * harmless). Refused (as a result) when the name or limits are invalid (10052) or the name is taken with other
+     * limits (10058).
      */
-    public synchronized Outcome<StreamStore> createStream(String name, StreamLimits limits) {
+    public Outcome<StreamStore> createStream(String name, StreamLimits limits) {
         ensureOpen();
-        if (!isValidName(name)) {
-            return new Outcome.Rejected<>(JsError.invalidStreamConfig(
-                    "stream name is required and can not contain '.', '*', '>'"));
-        }
-        StreamLimits.Validated v = limits.validate();
-        if (v.error() != null) {
-            return new Outcome.Rejected<>(v.error());
-        }
-        Optional<StreamStore> existing = stream(name);
-        if (existing.isPresent()) {
-            if (existing.get().limits().equals(v.limits())) {
-                return new Outcome.Done<>(existing.get());
-            }
-            return new Outcome.Rejected<>(JsError.streamNameInUse());
-        }
-        long sid = allocateStreamId();
-        try (WriteBatch b = new WriteBatch()) {
-            b.put(meta, Keys.global(Keys.GLOBAL_NEXT_SID), Keys.u64(sid + 1));
-            b.put(meta, Keys.globalStream(name), Keys.u64(sid));
-            b.put(meta, Keys.kind(sid, Keys.META_CONFIG), Codec.streamConfig(name, v.limits()));
-            b.put(meta, Keys.kind(sid, Keys.META_STATE), Codec.counters(new Counters()));
-            b.put(meta, Keys.kind(sid, Keys.META_APPLIED), Codec.applied(AppliedIndex.NONE));
-            db.write(syncWriteOptions, b);
-        } catch (RocksDBException e) {
-            throw new StoreException("cannot create stream '" + name + "': " + e.getMessage(), e);
-        }
-        catalog.put(name, sid);
-        StreamStore s = new StreamStore(this, name, sid);
-        handles.put(name, s);
-        LOG.info("Created stream '{}' (id {})", name, sid);
-        return new Outcome.Done<>(s);
+        return catalog.createStream(name, limits);
     }
 
-    /** The stream with this name, if this node holds it. */
-    public synchronized Optional<StreamStore> stream(String name) {
+    /** The stream with this name, if this node holds it (in a group or not). */
+    public Optional<StreamStore> stream(String name) {
         ensureOpen();
-        StreamStore s = handles.get(name);
-        if (s != null) {
-            return Optional.of(s);
-        }
-        Long sid = catalog.get(name);
-        if (sid == null) {
-            return Optional.empty();
-        }
-        s = new StreamStore(this, name, sid);
-        handles.put(name, s);
-        return Optional.of(s);
+        return catalog.stream(name);
     }
 
-    public synchronized List<String> streamNames() {
+    public List<String> streamNames() {
         ensureOpen();
-        return List.copyOf(catalog.keySet());
+        return catalog.streamNames();
     }
 
     /**
      * Deletes a stream with all its messages, indexes, consumers and de-duplication entries (one atomic write of
      * range deletions), then reclaims the disk space. Returns false when there was no such stream.
      */
-    public synchronized boolean deleteStream(String name) {
+    public boolean deleteStream(String name) {
         ensureOpen();
-        Long sid = catalog.get(name);
-        if (sid == null) {
-            return false;
-        }
-        long started = System.nanoTime();
-        StreamStore handle = handles.remove(name);
-        if (handle != null) {
-            handle.markDeleted();
-        }
-        try (WriteBatch b = new WriteBatch()) {
-            b.delete(meta, Keys.globalStream(name));
-            deleteStreamRange(b, sid);
-            db.write(syncWriteOptions, b);
-        } catch (RocksDBException e) {
-            throw new StoreException("cannot delete stream '" + name + "': " + e.getMessage(), e);
-        }
-        catalog.remove(name);
-        reclaim(sid);
-        LOG.info("Deleted stream '{}' (id {}) in {} ms", name, sid, (System.nanoTime() - started) / 1_000_000);
-        return true;
+        return catalog.deleteStream(name);
     }
 
-    private void deleteStreamRange(AbstractWriteBatch b, long sid) throws RocksDBException {
+    // ------------------------------------------------------------------ stream groups
+
+    /** The stream group {@code id}, created (empty, nothing applied) when the store has none by that id. */
+    public GroupStore group(String id) {
+        ensureOpen();
+        return catalog.group(id);
+    }
+
+    /** Whether the store holds the stream group {@code id}. */
+    public boolean hasGroup(String id) {
+        ensureOpen();
+        return catalog.hasGroup(id);
+    }
+
+    public List<String> groupIds() {
+        ensureOpen();
+        return catalog.groupIds();
+    }
+
+    /** Deletes a stream group with every stream it holds; false when there was none. */
+    public boolean deleteGroup(String id) {
+        ensureOpen();
+        return catalog.deleteGroup(id);
+    }
+
+    Outcome<StreamStore> attach(GroupStore g, AppliedIndex at, String name, StreamLimits limits) {
+        ensureOpen();
+        return catalog.attach(g, at, name, limits);
+    }
+
+    Outcome<Boolean> detach(GroupStore g, AppliedIndex at, String name) {
+        ensureOpen();
+        return catalog.detach(g, at, name);
+    }
+
+    Outcome<Void> recordGroupApplied(GroupStore g, AppliedIndex at) {
+        ensureOpen();
+        return catalog.recordApplied(g, at);
+    }
+
+    List<String> streamsOf(GroupStore g) {
+        ensureOpen();
+        return catalog.streamsOf(g);
+    }
+
+    Optional<StreamStore> streamIn(GroupStore g, String name) {
+        ensureOpen();
+        return catalog.streamIn(g, name);
+    }
+
+    GroupSnapshotInfo exportGroup(GroupStore g, Path file) {
+        Snapshot snapshot;
+        Map<String, Long> streams = new TreeMap<>();
+        synchronized (catalog) {
+            ensureOpen();
+            for (String name : catalog.streamsOf(g)) {
+                streams.put(name, catalog.sid(name));
+            }
+            snapshot = db.getSnapshot();
+        }
+        try {
+            return GroupSnapshots.export(this, g.id(), streams, snapshot, file);
+        } finally {
+            db.releaseSnapshot(snapshot);
+            snapshot.close();
+        }
+    }
+
+    GroupSnapshotInfo restoreGroup(GroupStore g, Path file) {
+        synchronized (catalog) {
+            ensureOpen();
+            return GroupSnapshots.restore(this, catalog, g, file);
+        }
+    }
+
+    void deleteStreamRange(AbstractWriteBatch b, long sid) throws RocksDBException {
         for (ColumnFamilyHandle cf : List.of(msgs, index, meta)) {
             b.deleteRange(cf, Keys.streamStart(sid), Keys.streamEnd(sid));
         }
     }
 
     /** Drops whole SST files inside a deleted stream's range and compacts the rest of it away. */
-    private void reclaim(long sid) {
+    void reclaim(long sid) {
         byte[] from = Keys.streamStart(sid);
         byte[] to = Keys.streamEnd(sid);
         for (ColumnFamilyHandle cf : List.of(msgs, index, meta)) {
@@ -410,7 +424,7 @@ public final class NodeStore implements AutoCloseable {
         }
     }
 
-    private long allocateStreamId() {
+    long allocateStreamId() {
         byte[] v = get(meta, Keys.global(Keys.GLOBAL_NEXT_SID));
         return v == null ? 1 : Keys.u64(v);
     }
@@ -441,12 +455,11 @@ public final class NodeStore implements AutoCloseable {
      * consistent RocksDB snapshot to {@code file}, with a SHA-256 over its content.
      */
     public SnapshotInfo exportStream(String name, Path file) {
-        StreamStore s = stream(name).orElseThrow(() -> new IllegalArgumentException("no stream '" + name + "'"));
         Snapshot snapshot;
         long sid;
-        synchronized (this) {
+        synchronized (catalog) {
             ensureOpen();
-            sid = s.sid();
+            sid = catalog.sid(name);
             snapshot = db.getSnapshot();
         }
         try {
@@ -467,14 +480,29 @@ public final class NodeStore implements AutoCloseable {
     }
 
     /**
+     * Checks a stream group's snapshot file completely (checksum and structure) without changing anything.
+     *
+     * @throws SnapshotRejectedException when it is corrupt, truncated or not a jetraft group snapshot
+     */
+    public static GroupSnapshotInfo verifyGroupSnapshot(Path file) {
+        return GroupSnapshots.verify(file);
+    }
+
+    /**
      * Replaces (or creates) the stream {@code name} with the content of a snapshot file. The file is verified in full
      * (checksum, format, stream name) before anything changes; the data is ingested under a fresh stream id and
      * switched in by one atomic write, so a failure at any point leaves the old copy as it was.
      *
      * @throws SnapshotRejectedException when the file is corrupt, truncated or of another stream (nothing changed)
      */
-    public synchronized StreamStore restoreStream(String name, Path file) {
-        ensureOpen();
+    public StreamStore restoreStream(String name, Path file) {
+        synchronized (catalog) {
+            ensureOpen();
+            return restoreStreamLocked(name, file);
+        }
+    }
+
+    private StreamStore restoreStreamLocked(String name, Path file) {
         long started = System.nanoTime();
         StreamSnapshots.Header header = StreamSnapshots.verify(file);
         if (!header.stream().equals(name)) {
@@ -489,7 +517,7 @@ public final class NodeStore implements AutoCloseable {
         } catch (RocksDBException e) {
             throw new StoreException("cannot start restoring stream '" + name + "': " + e.getMessage(), e);
         }
-        Long oldSid = catalog.get(name);
+        Long oldSid = catalog.stream(name).map(StreamStore::sid).orElse(null);
         try {
             StreamSnapshots.ingest(this, file, newSid);
             restoreFault.run();
@@ -509,14 +537,7 @@ public final class NodeStore implements AutoCloseable {
             throw new StoreException("restoring stream '" + name + "' from " + file + " failed (the old copy is "
                     + "unchanged): " + e.getMessage(), e);
         }
-        catalog.put(name, newSid);
-        StreamStore handle = handles.get(name);
-        if (handle != null) {
-            handle.reload(newSid);
-        } else {
-            handle = new StreamStore(this, name, newSid);
-            handles.put(name, handle);
-        }
+        StreamStore handle = catalog.switched(name, newSid);
         if (oldSid != null) {
             reclaim(oldSid);
         }
@@ -571,8 +592,8 @@ public final class NodeStore implements AutoCloseable {
     }
 
     /** Keys under a stream id that no stream uses (tests: nothing is left behind); scans everything. */
-    synchronized long strayKeys() {
-        Set<Long> live = Set.copyOf(catalog.values());
+    long strayKeys() {
+        Set<Long> live = catalog.liveIds();
         long stray = 0;
         for (ColumnFamilyHandle cf : List.of(msgs, index, meta)) {
             try (Scan s = Scan.of(db, cf, new byte[0], Keys.streamEnd(Long.MAX_VALUE - 1)).seekToFirst()) {
@@ -614,11 +635,10 @@ public final class NodeStore implements AutoCloseable {
             return;
         }
         closed = true;
-        for (StreamStore s : handles.values()) {
-            s.markClosed();
+        synchronized (catalog) {
+            catalog.closeAll();
+            natives.close();
         }
-        handles.clear();
-        natives.close();
         LOG.info("Closed store {}", options.directory());
     }
 
@@ -660,6 +680,11 @@ public final class NodeStore implements AutoCloseable {
         } catch (RocksDBException e) {
             throw new StoreException("reading the store failed: " + e.getMessage(), e);
         }
+    }
+
+    /** A catalog change: written and fsynced at once. */
+    void writeSync(WriteBatch batch) throws RocksDBException {
+        db.write(syncWriteOptions, batch);
     }
 
     void write(AbstractWriteBatch batch) {

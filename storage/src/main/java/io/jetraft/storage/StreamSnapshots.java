@@ -42,7 +42,7 @@ final class StreamSnapshots {
 
     private static final byte[] MAGIC = "JRSNAP".getBytes(StandardCharsets.US_ASCII);
     private static final int FORMAT = 1;
-    private static final int DIGEST_LEN = 32;
+    static final int DIGEST_LEN = 32;
     private static final int MAX_KEY = 64 * 1024;
     private static final int MAX_VALUE = 256 * 1024 * 1024;
 
@@ -73,23 +73,7 @@ final class StreamSnapshots {
                 out.writeUTF(name);
                 out.writeLong(applied.term());
                 out.writeLong(applied.index());
-                for (int cf = 1; cf <= 3; cf++) {
-                    try (Scan s = Scan.ofSnapshot(node.db(), node.columnFamily(cf), Keys.streamStart(sid),
-                            Keys.streamEnd(sid), snapshot).seekToFirst()) {
-                        for (; s.valid(); s.next()) {
-                            byte[] k = s.key();
-                            byte[] v = s.value();
-                            out.writeByte(cf);
-                            out.writeInt(k.length - Keys.SID);
-                            out.write(k, Keys.SID, k.length - Keys.SID);
-                            out.writeInt(v.length);
-                            out.write(v);
-                            records++;
-                        }
-                    }
-                }
-                out.writeByte(0);
-                out.writeLong(records);
+                records = writeRecords(out, node, sid, snapshot);
                 out.flush();
                 digested.on(false);
                 byte[] digest = sha.digest();
@@ -113,7 +97,33 @@ final class StreamSnapshots {
         }
     }
 
-    private static byte[] readTrailer(Path file) throws IOException {
+    /**
+     * Writes every key of stream {@code sid} in every column family, as of {@code snapshot}, without the stream id,
+     * then the end marker and the count; returns the count.
+     */
+    static long writeRecords(DataOutputStream out, NodeStore node, long sid, Snapshot snapshot) throws IOException {
+        long records = 0;
+        for (int cf = 1; cf <= 3; cf++) {
+            try (Scan s = Scan.ofSnapshot(node.db(), node.columnFamily(cf), Keys.streamStart(sid),
+                    Keys.streamEnd(sid), snapshot).seekToFirst()) {
+                for (; s.valid(); s.next()) {
+                    byte[] k = s.key();
+                    byte[] v = s.value();
+                    out.writeByte(cf);
+                    out.writeInt(k.length - Keys.SID);
+                    out.write(k, Keys.SID, k.length - Keys.SID);
+                    out.writeInt(v.length);
+                    out.write(v);
+                    records++;
+                }
+            }
+        }
+        out.writeByte(0);
+        out.writeLong(records);
+        return records;
+    }
+
+    static byte[] readTrailer(Path file) throws IOException {
         try (var ch = java.nio.channels.FileChannel.open(file)) {
             java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(DIGEST_LEN);
             ch.position(ch.size() - DIGEST_LEN);
@@ -129,13 +139,25 @@ final class StreamSnapshots {
      * Returns the header; throws {@link SnapshotRejectedException} on any defect.
      */
     static Header verify(Path file) {
+        verifyDigest(file, MAGIC.length + 2 + 2 + 16 + 1 + 8 + DIGEST_LEN);
+        try (Reader r = new Reader(file)) {
+            Header h = r.header();
+            while (r.next() != null) {
+                // structure check only
+            }
+            return h;
+        }
+    }
+
+    /** Checks a snapshot file's size and its trailing SHA-256 over everything before it. */
+    static void verifyDigest(Path file, long minSize) {
         long size;
         try {
             size = Files.size(file);
         } catch (IOException e) {
             throw new SnapshotRejectedException("cannot read snapshot " + file + ": " + e.getMessage(), e);
         }
-        if (size < MAGIC.length + 2 + 2 + 16 + 1 + 8 + DIGEST_LEN) {
+        if (size < minSize) {
             throw new SnapshotRejectedException("snapshot " + file + " is truncated (" + size
                     + " bytes): refused, nothing changed");
         }
@@ -160,13 +182,6 @@ final class StreamSnapshots {
             throw new SnapshotRejectedException("snapshot " + file + " is corrupt or truncated (SHA-256 mismatch): "
                     + "refused, nothing changed");
         }
-        try (Reader r = new Reader(file)) {
-            Header h = r.header();
-            while (r.next() != null) {
-                // structure check only
-            }
-            return h;
-        }
     }
 
     static SnapshotInfo inspect(Path file) {
@@ -186,20 +201,26 @@ final class StreamSnapshots {
 
     /** Writes the snapshot's records as SST files with {@code sid} as their stream id, and ingests them. */
     static void ingest(NodeStore node, Path file, long sid) {
+        try (Reader r = new Reader(file)) {
+            r.header();
+            ingestRecords(node, r.records, sid, file.toString());
+        }
+    }
+
+    /** Writes one stream's records (up to its end marker) as SST files under stream id {@code sid}, and ingests them. */
+    static void ingestRecords(NodeStore node, Records records, long sid, String source) {
         Path dir = node.directory().resolve(NodeStore.RESTORE_DIR).resolve(Long.toString(sid));
         try {
             Files.createDirectories(dir);
             List<List<String>> perCf = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
-            try (Reader r = new Reader(file);
-                 EnvOptions env = new EnvOptions();
+            try (EnvOptions env = new EnvOptions();
                  Options opts = new Options()) {
-                r.header();
                 SstFileWriter writer = null;
                 int writerCf = 0;
                 int fileNo = 0;
                 try {
                     Record rec;
-                    while ((rec = r.next()) != null) {
+                    while ((rec = records.next()) != null) {
                         if (writer == null || rec.cf() != writerCf) {
                             if (writer != null) {
                                 writer.finish();
@@ -229,7 +250,7 @@ final class StreamSnapshots {
                 }
             }
         } catch (IOException | RocksDBException e) {
-            throw new StoreException("ingesting snapshot " + file + " failed: " + e.getMessage(), e);
+            throw new StoreException("ingesting snapshot " + source + " failed: " + e.getMessage(), e);
         } finally {
             NodeStore.deleteRecursively(dir);
         }
@@ -238,13 +259,11 @@ final class StreamSnapshots {
     record Record(int cf, byte[] key, byte[] value) {
     }
 
-    /** Reads a snapshot's structure; any defect is a {@link SnapshotRejectedException}. */
+    /** Reads a stream snapshot's structure; any defect is a {@link SnapshotRejectedException}. */
     private static final class Reader implements AutoCloseable {
         private final Path file;
         private final DataInputStream in;
-        private long records;
-        private int lastCf;
-        private byte[] lastKey;
+        final Records records;
 
         Reader(Path file) {
             this.file = file;
@@ -253,30 +272,69 @@ final class StreamSnapshots {
             } catch (IOException e) {
                 throw new SnapshotRejectedException("cannot read snapshot " + file + ": " + e.getMessage(), e);
             }
+            this.records = new Records(in, file);
         }
 
         Header header() {
             try {
                 byte[] magic = in.readNBytes(MAGIC.length);
                 if (!Arrays.equals(magic, MAGIC)) {
-                    throw rejected("is not a jetraft stream snapshot");
+                    throw records.rejected("is not a jetraft stream snapshot");
                 }
                 int format = in.readUnsignedShort();
                 if (format != FORMAT) {
-                    throw rejected("has snapshot format " + format + ", this jetraft reads format " + FORMAT);
+                    throw records.rejected("has snapshot format " + format + ", this jetraft reads format " + FORMAT);
                 }
                 String name = in.readUTF();
                 long term = in.readLong();
                 long index = in.readLong();
                 if (term < 0 || index < -1) {
-                    throw rejected("has an invalid applied index");
+                    throw records.rejected("has an invalid applied index");
                 }
                 return new Header(name, new AppliedIndex(term, index));
             } catch (IOException e) {
-                throw rejected("has a damaged header (" + e + ")");
+                throw records.rejected("has a damaged header (" + e + ")");
             }
         }
 
+        Record next() {
+            return records.next();
+        }
+
+        @Override
+        public void close() {
+            try {
+                in.close();
+            } catch (IOException e) {
+                // read-only stream
+            }
+        }
+    }
+
+    /**
+     * One stream's records in a snapshot, up to their end marker and count: in column-family order and, within one,
+     * in key order, with sane lengths; any defect is a {@link SnapshotRejectedException}. {@link #reset} starts the
+     * next stream's records (a group snapshot holds several).
+     */
+    static final class Records {
+        private final DataInputStream in;
+        private final Path file;
+        private long records;
+        private int lastCf;
+        private byte[] lastKey;
+
+        Records(DataInputStream in, Path file) {
+            this.in = in;
+            this.file = file;
+        }
+
+        void reset() {
+            records = 0;
+            lastCf = 0;
+            lastKey = null;
+        }
+
+        /** The next record, or null at the end marker (whose count is checked). */
         Record next() {
             try {
                 int cf = in.readUnsignedByte();
@@ -315,21 +373,12 @@ final class StreamSnapshots {
             }
         }
 
-        private SnapshotRejectedException rejected(String what) {
+        SnapshotRejectedException rejected(String what) {
             return new SnapshotRejectedException("snapshot " + file + " " + what + ": refused, nothing changed");
-        }
-
-        @Override
-        public void close() {
-            try {
-                in.close();
-            } catch (IOException e) {
-                // read-only stream
-            }
         }
     }
 
-    private static MessageDigest sha256() {
+    static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {

@@ -43,6 +43,8 @@ public final class StreamStore {
 
     private final NodeStore node;
     private final String name;
+    /** The stream group this stream belongs to, or null: its applied index is the one that counts. */
+    private final GroupStore group;
     private final ReentrantLock lock = new ReentrantLock();
     private final TreeMap<String, ConsumerMem> consumers = new TreeMap<>();
     private volatile long sid;
@@ -52,9 +54,10 @@ public final class StreamStore {
     private volatile int consumerCount;
     private volatile String gone;
 
-    StreamStore(NodeStore node, String name, long sid) {
+    StreamStore(NodeStore node, String name, long sid, GroupStore group) {
         this.node = node;
         this.name = name;
+        this.group = group;
         load(sid);
     }
 
@@ -68,10 +71,13 @@ public final class StreamStore {
         return limits;
     }
 
-    /** The Raft index whose effects this stream's data includes (what a state machine reports after a restart). */
+    /**
+     * The Raft index whose effects this stream's data includes (what a state machine reports after a restart): its
+     * group's, when it belongs to one.
+     */
     public AppliedIndex appliedIndex() {
         ensureLive();
-        return applied;
+        return group == null ? applied : group.appliedIndex();
     }
 
     public StreamState state() {
@@ -623,8 +629,8 @@ public final class StreamStore {
         lock.lock();
         try {
             ensureLive();
-            if (at.isCoveredBy(applied)) {
-                return new Outcome.Skipped<>(applied);
+            if (covered(at)) {
+                return new Outcome.Skipped<>(appliedIndex());
             }
             try (Txn t = new Txn(node, counters.copy(), readsOwnWrites)) {
                 Outcome<T> out;
@@ -653,8 +659,8 @@ public final class StreamStore {
         lock.lock();
         try {
             ensureLive();
-            if (at.isCoveredBy(applied)) {
-                return new Outcome.Skipped<>(applied);
+            if (covered(at)) {
+                return new Outcome.Skipped<>(appliedIndex());
             }
             writeAppliedOnly(at);
             return new Outcome.Rejected<>(error);
@@ -663,26 +669,46 @@ public final class StreamStore {
         }
     }
 
+    /** Whether the entry at {@code at} was applied already (by this stream, or by its group). */
+    private boolean covered(AppliedIndex at) {
+        return group == null ? at.isCoveredBy(applied) : group.covers(at);
+    }
+
     private void writeAppliedOnly(AppliedIndex at) {
         try (Txn t = new Txn(node, counters, false)) {
-            t.put(node.meta(), Keys.kind(sid, Keys.META_APPLIED), Codec.applied(at));
+            recordApplied(t, at);
             t.commit();
         }
+        applied(at);
+    }
+
+    /** The applied index goes in the same write as the data: the stream's own and its group's. */
+    private void recordApplied(Txn t, AppliedIndex at) {
+        t.put(node.meta(), Keys.kind(sid, Keys.META_APPLIED), Codec.applied(at));
+        if (group != null) {
+            t.put(node.meta(), group.appliedKey(), Codec.applied(at));
+        }
+    }
+
+    private void applied(AppliedIndex at) {
         applied = at;
+        if (group != null) {
+            group.applied(at);
+        }
     }
 
     private void commit(Txn t, AppliedIndex at) {
         try {
             resolveFirst(t);
             t.put(node.meta(), Keys.kind(sid, Keys.META_STATE), Codec.counters(t.c));
-            t.put(node.meta(), Keys.kind(sid, Keys.META_APPLIED), Codec.applied(at));
+            recordApplied(t, at);
             t.commit();
         } catch (RuntimeException e) {
             reloadAfterFailure();
             throw e;
         }
         counters = t.c;
-        applied = at;
+        applied(at);
     }
 
     /** After a failed mutation the in-memory consumer state may be ahead of the disk: read it back. */

@@ -158,7 +158,29 @@ class BadInputTest {
         }
     }
 
-    /** Stands in for a newer jetraft: rewrites the format key with plain RocksDB. */
+    @Test
+    void aStoreOfTheOneGroupPerStreamLayoutIsRefusedWithWhatToDo() throws Exception {
+        try (NodeStore node = TestStores.open(dir)) {
+            append(TestStores.stream(node, "S", StreamLimits.unlimited()), new Entries(), "a", "precious", 1);
+        }
+        writeFormatVersion(1);
+
+        assertThatThrownBy(() -> TestStores.open(dir))
+                .isInstanceOf(StoreFormatException.class)
+                .hasMessageContaining(dir.toString())
+                .hasMessageContaining("format version 1")
+                .hasMessageContaining("a Raft group of its own")
+                .hasMessageContaining("run the older jetraft")
+                .hasMessageContaining("move the store directory");
+        assertThat(NodeStore.liveNativeHandles()).isZero();
+        // nothing was changed: put the version back and the data is there
+        writeFormatVersion(NodeStore.FORMAT_VERSION);
+        try (NodeStore node = TestStores.open(dir)) {
+            assertThat(contents(node.stream("S").orElseThrow())).containsExactly("1 a precious");
+        }
+    }
+
+    /** Stands in for another jetraft: rewrites the format key with plain RocksDB. */
     private void writeFormatVersion(int version) throws Exception {
         List<ColumnFamilyDescriptor> cfs = new ArrayList<>();
         for (String name : List.of("default", "msgs", "index", "meta")) {

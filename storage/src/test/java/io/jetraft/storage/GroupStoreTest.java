@@ -1,0 +1,213 @@
+package io.jetraft.storage;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static io.jetraft.storage.TestStores.contents;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class GroupStoreTest {
+
+    @TempDir
+    Path dir;
+    @TempDir
+    Path otherDir;
+    @TempDir
+    Path files;
+
+    private static long append(StreamStore s, Entries e, String subject, String payload) {
+        return s.append(e.next(), Append.of(subject, null, TestStores.bytes(payload), e.current().index()))
+                .value().seq();
+    }
+
+    private record Picture(StreamState state, List<String> contents, ConsumerState consumer, StreamLimits limits) {
+    }
+
+    private static Picture picture(StreamStore s) {
+        return new Picture(s.state(), contents(s), s.consumer("C").map(ConsumerStore::state).orElse(null),
+                s.limits());
+    }
+
+    @Test
+    void streamsOfAGroupShareItsAppliedIndexAndAReplayedEntryOfAnyStreamIsSkipped() {
+        Entries e = new Entries();
+        try (NodeStore node = TestStores.open(dir)) {
+            GroupStore g = node.group("g1");
+            StreamStore a = g.attach(e.next(), "A", StreamLimits.unlimited()).value();
+            StreamStore b = g.attach(e.next(), "B", StreamLimits.unlimited()).value();
+            append(a, e, "a.1", "one");
+            append(b, e, "b.1", "two");
+            assertThat(g.appliedIndex()).isEqualTo(e.current());
+            assertThat(a.appliedIndex()).isEqualTo(e.current());
+            // an entry of A at an index the group applied (for B) is a replay
+            AppliedIndex appliedForB = e.current();
+            assertThat(a.append(appliedForB, Append.of("a.2", null, TestStores.bytes("x"), 1)))
+                    .isInstanceOf(Outcome.Skipped.class);
+            assertThat(g.recordApplied(appliedForB)).isInstanceOf(Outcome.Skipped.class);
+            assertThat(g.attach(appliedForB, "C", StreamLimits.unlimited())).isInstanceOf(Outcome.Skipped.class);
+            assertThat(g.recordApplied(e.next())).isInstanceOf(Outcome.Done.class);
+            assertThat(g.streamNames()).containsExactly("A", "B");
+            // a stream of no group and a stream of another group are not this group's
+            TestStores.stream(node, "LONE", StreamLimits.unlimited());
+            node.group("g2").attach(AppliedIndex.of(1, 1), "OTHER", StreamLimits.unlimited());
+            assertThat(g.stream("LONE")).isEmpty();
+            assertThat(g.stream("OTHER")).isEmpty();
+            assertThat(g.attach(e.next(), "OTHER", StreamLimits.unlimited()))
+                    .isInstanceOf(Outcome.Rejected.class);
+        }
+        try (NodeStore node = TestStores.open(dir)) {
+            assertThat(node.groupIds()).containsExactly("g1", "g2");
+            GroupStore g = node.group("g1");
+            assertThat(g.appliedIndex()).isEqualTo(e.current());
+            assertThat(g.streamNames()).containsExactly("A", "B");
+            assertThat(contents(g.stream("A").orElseThrow())).containsExactly("1 a.1 one");
+            assertThat(node.group("g2").streamNames()).containsExactly("OTHER");
+        }
+    }
+
+    @Test
+    void aDetachedStreamLeavesNoKeyBehindAndTheGroupAndItsOtherStreamsCarryOn() {
+        Entries e = new Entries();
+        try (NodeStore node = TestStores.open(dir)) {
+            GroupStore g = node.group("g1");
+            StreamStore a = g.attach(e.next(), "A", StreamLimits.unlimited()).value();
+            StreamStore b = g.attach(e.next(), "B", StreamLimits.unlimited()).value();
+            a.createConsumer(e.next(), "C", ConsumerConfig.explicitAck(), 1);
+            for (int i = 0; i < 100; i++) {
+                append(a, e, "a." + (i % 5), "m" + i);
+                a.append(e.next(), Append.of("a.x", null, TestStores.bytes("d"), i).withMsgId("id" + i));
+            }
+            append(b, e, "b.1", "kept");
+            assertThat(g.detach(e.next(), "A").value()).isTrue();
+            assertThat(g.appliedIndex()).isEqualTo(e.current());
+            assertThat(node.strayKeys()).isZero();
+            assertThat(node.streamNames()).containsExactly("B");
+            assertThat(g.stream("A")).isEmpty();
+            assertThatThrownBy(a::state).isInstanceOf(IllegalStateException.class);
+            // detaching what is not there is recorded, and says so
+            assertThat(g.detach(e.next(), "A").value()).isFalse();
+            append(b, e, "b.2", "more");
+        }
+        try (NodeStore node = TestStores.open(dir)) {
+            assertThat(node.strayKeys()).isZero();
+            GroupStore g = node.group("g1");
+            assertThat(g.streamNames()).containsExactly("B");
+            assertThat(contents(g.stream("B").orElseThrow())).containsExactly("1 b.1 kept", "2 b.2 more");
+            assertThat(g.appliedIndex()).isEqualTo(e.current());
+            assertThat(node.deleteGroup("g1")).isTrue();
+            assertThat(node.streamNames()).isEmpty();
+            assertThat(node.groupIds()).isEmpty();
+            assertThat(node.strayKeys()).isZero();
+        }
+    }
+
+    @Test
+    void aGroupSnapshotRestoresEveryStreamOfTheGroupAtOneAppliedIndex() {
+        Path file = files.resolve("g.snap");
+        Picture a;
+        Picture b;
+        GroupSnapshotInfo info;
+        Entries e = new Entries();
+        try (NodeStore node = TestStores.open(dir)) {
+            GroupStore g = node.group("g1");
+            StreamStore sa = g.attach(e.next(), "A", StreamLimits.unlimited().withMaxMsgsPerSubject(10)).value();
+            StreamStore sb = g.attach(e.next(), "B", StreamLimits.unlimited()).value();
+            sb.createConsumer(e.next(), "C", ConsumerConfig.explicitAck(), 1);
+            for (int i = 0; i < 40; i++) {
+                append(i % 2 == 0 ? sa : sb, e, "s." + (i % 3), "m" + i);
+            }
+            sb.consumer("C").orElseThrow().delivered(e.next(), 1, 1, 1, 5);
+            node.group("g2").attach(AppliedIndex.of(1, 1), "ELSEWHERE", StreamLimits.unlimited());
+            a = picture(sa);
+            b = picture(sb);
+            info = g.export(file);
+        }
+        assertThat(info.groupId()).isEqualTo("g1");
+        assertThat(info.applied()).isEqualTo(e.current());
+        assertThat(info.streams()).containsExactly("A", "B");
+        assertThat(NodeStore.verifyGroupSnapshot(file)).isEqualTo(info);
+
+        try (NodeStore node = TestStores.open(otherDir)) {
+            // the replica had an older copy of A and a stream C the leader has since detached
+            GroupStore g = node.group("g1");
+            Entries old = new Entries();
+            append(g.attach(old.next(), "A", StreamLimits.unlimited()).value(), old, "old", "stale");
+            append(g.attach(old.next(), "C", StreamLimits.unlimited()).value(), old, "c", "gone");
+            StreamStore handleOfA = g.stream("A").orElseThrow();
+            TestStores.stream(node, "UNRELATED", StreamLimits.unlimited());
+
+            assertThat(g.restore(file)).isEqualTo(info);
+            assertThat(g.streamNames()).containsExactly("A", "B");
+            assertThat(g.appliedIndex()).isEqualTo(info.applied());
+            assertThat(picture(g.stream("A").orElseThrow())).isEqualTo(a);
+            assertThat(picture(handleOfA)).isEqualTo(a);
+            assertThat(picture(g.stream("B").orElseThrow())).isEqualTo(b);
+            assertThat(node.streamNames()).containsExactly("A", "B", "UNRELATED");
+            assertThat(node.strayKeys()).isZero();
+            // the restored streams go on from the snapshot's index
+            assertThat(g.stream("A").orElseThrow().append(info.applied(),
+                    Append.of("late", null, new byte[0], 1))).isInstanceOf(Outcome.Skipped.class);
+        }
+        try (NodeStore node = TestStores.open(otherDir)) {
+            GroupStore g = node.group("g1");
+            assertThat(picture(g.stream("A").orElseThrow())).isEqualTo(a);
+            assertThat(picture(g.stream("B").orElseThrow())).isEqualTo(b);
+            assertThat(g.appliedIndex()).isEqualTo(info.applied());
+        }
+    }
+
+    @Test
+    void aCorruptTruncatedOrForeignGroupSnapshotIsRefusedAndChangesNothing() throws IOException {
+        Path file = files.resolve("g.snap");
+        Entries e = new Entries();
+        try (NodeStore node = TestStores.open(dir)) {
+            GroupStore g = node.group("g1");
+            StreamStore s = g.attach(e.next(), "A", StreamLimits.unlimited()).value();
+            for (int i = 0; i < 20; i++) {
+                append(s, e, "a", "m" + i);
+            }
+            g.export(file);
+        }
+        Path corrupt = files.resolve("corrupt.snap");
+        Files.copy(file, corrupt);
+        try (RandomAccessFile f = new RandomAccessFile(corrupt.toFile(), "rw")) {
+            f.seek(f.length() / 2);
+            int b = f.read();
+            f.seek(f.length() / 2);
+            f.write(b ^ 0x40);
+        }
+        Path truncated = files.resolve("truncated.snap");
+        byte[] all = Files.readAllBytes(file);
+        Files.write(truncated, java.util.Arrays.copyOf(all, all.length - 100));
+        Path tiny = files.resolve("tiny.snap");
+        Files.write(tiny, java.util.Arrays.copyOf(all, 10));
+
+        try (NodeStore node = TestStores.open(otherDir)) {
+            GroupStore g = node.group("g1");
+            Entries mine = new Entries();
+            append(g.attach(mine.next(), "MINE", StreamLimits.unlimited()).value(), mine, "x", "keep me");
+            for (Path bad : List.of(corrupt, truncated, tiny)) {
+                assertThatThrownBy(() -> g.restore(bad)).isInstanceOf(SnapshotRejectedException.class)
+                        .hasMessageContaining("refused, nothing changed");
+            }
+            assertThatThrownBy(() -> node.group("g2").restore(file)).isInstanceOf(SnapshotRejectedException.class)
+                    .hasMessageContaining("holds stream group 'g1', not 'g2'");
+            // a stream snapshot is not a group snapshot
+            Path streamFile = files.resolve("stream.snap");
+            node.exportStream("MINE", streamFile);
+            assertThatThrownBy(() -> g.restore(streamFile)).isInstanceOf(SnapshotRejectedException.class);
+
+            assertThat(g.streamNames()).containsExactly("MINE");
+            assertThat(g.appliedIndex()).isEqualTo(mine.current());
+            assertThat(contents(g.stream("MINE").orElseThrow())).containsExactly("1 x keep me");
+            assertThat(node.strayKeys()).isZero();
+        }
+    }
+}
