@@ -152,7 +152,8 @@ class ConfigFormatTest {
     void syntaxErrorsNameFileLineColumnAndWhatWasExpected() {
         assertThatThrownBy(() -> load("port: 4222\ncluster {\n  name: c1\n"))
                 .isInstanceOf(ConfigException.class)
-                .hasMessageStartingWith("server.conf:4:1: expected '}' to close the block opened at 2:");
+                .hasMessageStartingWith(dir.resolve("server.conf")
+                        + ":4:1: expected '}' to close the block opened at 2:");
         assertThatThrownBy(() -> load("server_name: \"unterminated\nport: 1"))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("server.conf:1:14")
                 .hasMessageContaining("unterminated string");
