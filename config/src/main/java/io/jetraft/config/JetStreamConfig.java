@@ -4,9 +4,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * The {@code jetstream {}} block: {@code store_dir} [store], {@code max_memory_store} [max_mem_store, max_mem],
- * {@code max_file_store} [max_file], {@code sync_interval} [sync] ({@code always} or a duration), {@code domain};
- * plus jetraft's storage memory budget {@code block_cache_size} and {@code write_buffer_size}.
+ * The {@code jetstream {}} block: {@code store_dir} [store, storedir] (or the top-level {@code store_dir}, not
+ * both), {@code max_memory_store} [max_mem_store, max_mem], {@code max_file_store} [max_file], {@code sync_interval}
+ * [sync] ({@code always} or a duration), {@code domain}; plus jetraft's storage memory budget
+ * {@code block_cache_size} and {@code write_buffer_size}.
  * {@code enabled} is false when the block is absent and {@code -js} was not given.
  */
 public record JetStreamConfig(
