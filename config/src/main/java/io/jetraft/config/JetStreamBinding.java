@@ -4,6 +4,7 @@ import io.jetraft.config.parse.ConfValue;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * Reads {@code jetstream} (a block, or a word: {@code enabled}, {@code disabled}, a boolean) and the top-level
@@ -35,6 +36,7 @@ final class JetStreamBinding {
         String domain = "";
         ByteSize blockCache = JetStreamConfig.DEFAULT_BLOCK_CACHE;
         ByteSize writeBuffer = JetStreamConfig.DEFAULT_WRITE_BUFFER;
+        OptionalInt groupsPerReplicaSet = OptionalInt.empty();
         if (js != null) {
             Optional<ConfValue.Entry> blockStoreDir = js.entry("store_dir", "store", "storedir");
             if (blockStoreDir.isPresent() && topStoreDir.isPresent()) {
@@ -59,9 +61,24 @@ final class JetStreamBinding {
             domain = js.string("domain").orElse(domain);
             blockCache = js.size("block_cache_size").orElse(blockCache);
             writeBuffer = js.size("write_buffer_size").orElse(writeBuffer);
+            groupsPerReplicaSet = groupsPerReplicaSet(js);
             js.refuseUnread(NatsServerFields.JETSTREAM);
         }
         return new JetStreamConfig(enabled, storeDir, maxMemory, maxFile, syncAlways, syncInterval, domain,
-                blockCache, writeBuffer);
+                blockCache, writeBuffer, groupsPerReplicaSet);
+    }
+
+    private static OptionalInt groupsPerReplicaSet(TypedBlock js) {
+        Optional<ConfValue.Entry> entry = js.entry("groups_per_replica_set");
+        Optional<Long> n = js.integer(Long.MIN_VALUE, Long.MAX_VALUE, "groups_per_replica_set");
+        if (entry.isEmpty() || n.isEmpty()) {
+            return OptionalInt.empty();
+        }
+        if (n.get() < 1 || n.get() > JetStreamConfig.MAX_GROUPS_PER_REPLICA_SET) {
+            js.reject(entry.get(), "the number of Raft stream groups per replica set must be between 1 and "
+                    + JetStreamConfig.MAX_GROUPS_PER_REPLICA_SET + ", got " + n.get());
+            return OptionalInt.empty();
+        }
+        return OptionalInt.of(n.get().intValue());
     }
 }
