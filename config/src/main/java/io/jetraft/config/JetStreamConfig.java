@@ -2,12 +2,16 @@ package io.jetraft.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.OptionalInt;
 
 /**
- * The {@code jetstream {}} block: {@code store_dir} [store], {@code max_memory_store} [max_mem_store, max_mem],
- * {@code max_file_store} [max_file], {@code sync_interval} [sync] ({@code always} or a duration), {@code domain};
- * plus jetraft's storage memory budget {@code block_cache_size} and {@code write_buffer_size}.
- * {@code enabled} is false when the block is absent and {@code -js} was not given.
+ * The {@code jetstream {}} block: {@code store_dir} [store, storedir] (or the top-level {@code store_dir}, not
+ * both), {@code max_memory_store} [max_mem_store, max_mem], {@code max_file_store} [max_file], {@code sync_interval}
+ * [sync] ({@code always} or a duration), {@code domain}; plus jetraft's own keys: the storage memory budget
+ * {@code block_cache_size} and {@code write_buffer_size}, and {@code groups_per_replica_set}, how many Raft stream
+ * groups each replica set gets (an integer from 1 to {@value #MAX_GROUPS_PER_REPLICA_SET}; absent: one per member
+ * of the set, the empty {@link #groupsPerReplicaSet()}). {@code enabled} is false when the block is absent and
+ * {@code -js} was not given.
  */
 public record JetStreamConfig(
         boolean enabled,
@@ -18,9 +22,24 @@ public record JetStreamConfig(
         Duration syncInterval,
         String domain,
         ByteSize blockCacheSize,
-        ByteSize writeBufferSize) {
+        ByteSize writeBufferSize,
+        OptionalInt groupsPerReplicaSet) {
 
     public static final Path DEFAULT_STORE_DIR = Path.of("data");
     public static final ByteSize DEFAULT_BLOCK_CACHE = ByteSize.ofMebibytes(64);
     public static final ByteSize DEFAULT_WRITE_BUFFER = ByteSize.ofMebibytes(32);
+    /** More groups than this per replica set is refused: each group is a Raft log, a leader and a state machine. */
+    public static final int MAX_GROUPS_PER_REPLICA_SET = 1024;
+
+    public JetStreamConfig {
+        groupsPerReplicaSet = groupsPerReplicaSet == null ? OptionalInt.empty() : groupsPerReplicaSet;
+    }
+
+    /** A configuration without {@code groups_per_replica_set} (one group per member of each replica set). */
+    public JetStreamConfig(boolean enabled, Path storeDir, ByteSize maxMemoryStore, ByteSize maxFileStore,
+            boolean syncAlways, Duration syncInterval, String domain, ByteSize blockCacheSize,
+            ByteSize writeBufferSize) {
+        this(enabled, storeDir, maxMemoryStore, maxFileStore, syncAlways, syncInterval, domain, blockCacheSize,
+                writeBufferSize, OptionalInt.empty());
+    }
 }

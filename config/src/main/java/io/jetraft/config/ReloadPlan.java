@@ -47,6 +47,8 @@ public record ReloadPlan(ServerConfig effective, List<String> applied, List<Stri
         refuse(refused, "jetstream.store_dir", old, next, c -> c.jetstream().storeDir().toString());
         refuse(refused, "jetstream.sync_interval", old, next, c -> c.jetstream().syncAlways() ? "always"
                 : GoDuration.format(c.jetstream().syncInterval()));
+        refuse(refused, "jetstream.groups_per_replica_set", old, next, c -> c.jetstream().groupsPerReplicaSet()
+                .stream().mapToObj(Integer::toString).findFirst().orElse("one per member"));
         refuse(refused, "cluster", old, next, c -> c.cluster().isPresent());
         refuse(refused, "cluster.name", old, next, c -> c.cluster().map(ClusterConfig::name).orElse(""));
         refuse(refused, "cluster.listen", old, next, c -> c.cluster().map(cl -> cl.listen().toString()).orElse(""));

@@ -13,8 +13,10 @@ import java.util.Optional;
  * {@code http_host}, {@code http_port} [monitor_port], {@code http} (host:port), {@code max_payload},
  * {@code max_control_line}, {@code max_pending}, {@code max_connections} [max_conn], {@code ping_interval},
  * {@code ping_max}, {@code write_deadline}, {@code debug}, {@code trace}, {@code logtime}, {@code log_file},
- * {@code pid_file}, {@code lame_duck_duration}, {@code lame_duck_grace_period}, {@code cluster {..}},
- * {@code jetstream {..}} (or {@code jetstream: enabled|disabled|true|false}).
+ * {@code pid_file}, {@code lame_duck_duration}, {@code lame_duck_grace_period}, {@code store_dir},
+ * {@code cluster {..}}, {@code jetstream {..}} (or {@code jetstream: enabled|disabled|true|false}). Keys match
+ * without regard to case, as in nats-server. Any other key is refused, as nats-server refuses it: see
+ * {@link ConfigLoader}.
  */
 public record ServerConfig(
         String serverName,

@@ -7,28 +7,42 @@ import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
- * Typed reads of one block of a parsed config: each read names the keys it accepts (aliases first match wins),
- * converts by the key's type and reports a wrong type or a value out of range as an error naming the key and where
- * it was written. Keys never read are reported by {@link #unknownKeys} for the warning.
+ * Typed reads of one block of a parsed config: each read names the keys it accepts (aliases, first match wins;
+ * matched without regard to case, as nats-server does), converts by the key's type and records a wrong type or a
+ * value out of range as an error naming the key and where it was written (the read then gives nothing, so the rest
+ * of the file is still checked). {@link #refuseUnread} turns every key no read asked for into an error.
  */
 final class TypedBlock {
 
     private final ConfValue.Block block;
     private final String path;
-    private final List<String> warnings;
-    private final Set<String> used = new HashSet<>();
+    private final ConfigFindings findings;
+    /** The block's entries by lower-case key; of keys that differ only in case the last written counts. */
+    private final Map<String, ConfValue.Entry> byKey = new HashMap<>();
+    /** Lower-case keys some read asked for. */
+    private final Set<String> read = new HashSet<>();
 
-    TypedBlock(ConfValue.Block block, String path, List<String> warnings) {
+    TypedBlock(ConfValue.Block block, String path, ConfigFindings findings) {
         this.block = block;
         this.path = path;
-        this.warnings = warnings;
+        this.findings = findings;
+        for (ConfValue.Entry e : block.entries().values()) {
+            byKey.put(lower(e.key()), e);
+        }
+    }
+
+    private static String lower(String key) {
+        return key.toLowerCase(Locale.ROOT);
     }
 
     private String name(String key) {
@@ -39,16 +53,17 @@ final class TypedBlock {
         return p == null || p.file() == null ? "command line" : p.toString();
     }
 
-    ConfigException error(String key, ConfValue value, String message) {
-        return new ConfigException(where(value.position()) + ": " + name(key) + ": " + message);
+    /** Records an error about the value of {@code key}, for checks made after the typed read. */
+    void reject(ConfValue.Entry e, String message) {
+        findings.error(e.value().position(), where(e.value().position()) + ": " + name(e.key()) + ": " + message);
     }
 
     /** The first of the keys present, marking all of them as known. */
     Optional<ConfValue.Entry> entry(String... keys) {
         ConfValue.Entry found = null;
         for (String k : keys) {
-            used.add(k);
-            ConfValue.Entry e = block.entries().get(k);
+            read.add(lower(k));
+            ConfValue.Entry e = byKey.get(lower(k));
             if (e != null && found == null) {
                 found = e;
             }
@@ -60,46 +75,62 @@ final class TypedBlock {
         return entry(keys).isPresent();
     }
 
-    /** Marks keys nats-server knows but jetraft does not act on: a warning instead of "unknown". */
-    void ignoredNatsKeys(String... keys) {
-        for (String k : keys) {
-            ConfValue.Entry e = block.entries().get(k);
-            used.add(k);
-            if (e != null) {
-                warnings.add(where(e.keyPosition()) + ": " + name(k) + " is not supported by jetraft and is ignored");
-            }
-        }
-    }
-
-    /** Adds the unknown keys of a nested block to this block's warnings. */
-    void warningsFrom(TypedBlock inner) {
-        warnings.addAll(inner.unknownKeys());
-    }
-
-    List<String> unknownKeys() {
-        List<String> out = new ArrayList<>();
+    /**
+     * Records an error for every key no read asked for, unless it was only a {@code $VARIABLE} definition: a key
+     * nats-server knows is "not supported by jetraft", any other is nats-server's {@code unknown field "key"}.
+     *
+     * @param natsServerKeys the lower-case keys nats-server knows in this block
+     */
+    void refuseUnread(Set<String> natsServerKeys) {
         for (ConfValue.Entry e : block.entries().values()) {
-            if (!used.contains(e.key())) {
-                out.add(where(e.keyPosition()) + ": unknown field \"" + name(e.key()) + "\" (ignored)");
+            String key = lower(e.key());
+            if (read.contains(key) || block.usedAsVariables().contains(e.key())) {
+                continue;
+            }
+            String at = where(e.keyPosition());
+            if (natsServerKeys.contains(key)) {
+                findings.error(e.keyPosition(), at + ": field \"" + name(e.key())
+                        + "\" is not supported by jetraft (nats-server knows it; remove it to start jetraft)");
+            } else {
+                findings.error(e.keyPosition(), at + ": unknown field \"" + e.key() + "\"");
             }
         }
-        return out;
+    }
+
+    /** The first present key's value converted; a conversion that fails is recorded and gives nothing. */
+    private <T> Optional<T> read(String[] keys, Function<ConfValue.Entry, T> convert) {
+        Optional<ConfValue.Entry> e = entry(keys);
+        if (e.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(convert.apply(e.get()));
+        } catch (IllegalArgumentException ex) {
+            reject(e.get(), ex.getMessage());
+            return Optional.empty();
+        }
     }
 
     Optional<String> string(String... keys) {
-        return entry(keys).map(e -> scalar(e, "a string"));
+        return read(keys, e -> scalar(e, "a string"));
     }
 
-    private String scalar(ConfValue.Entry e, String expected) {
+    /** The kind of a value with its article, for "got ..." in messages: "a string", "an array". */
+    private static String aKind(ConfValue value) {
+        String kind = value.kind();
+        return ("aeiou".indexOf(kind.charAt(0)) >= 0 ? "an " : "a ") + kind;
+    }
+
+    private static String scalar(ConfValue.Entry e, String expected) {
         String text = e.value().scalarText();
         if (text == null) {
-            throw error(e.key(), e.value(), "expected " + expected + ", got a " + e.value().kind());
+            throw new IllegalArgumentException("expected " + expected + ", got " + aKind(e.value()));
         }
         return text;
     }
 
     Optional<Boolean> bool(String... keys) {
-        return entry(keys).map(e -> {
+        return read(keys, e -> {
             String text = e.value() instanceof ConfValue.Raw r ? r.text().toLowerCase(Locale.ROOT) : null;
             if (text != null) {
                 switch (text) {
@@ -113,41 +144,56 @@ final class TypedBlock {
                     }
                 }
             }
-            throw error(e.key(), e.value(), "expected a boolean (true, false, yes, no, on, off), got "
-                    + e.value().kind());
+            throw new IllegalArgumentException("expected a boolean (true, false, yes, no, on, off), got "
+                    + aKind(e.value()));
+        });
+    }
+
+    /** {@code enabled}, {@code disabled} or a boolean word, as nats-server reads {@code jetstream}. */
+    Optional<Boolean> enabledWord(String... keys) {
+        return read(keys, e -> {
+            if (e.value() instanceof ConfValue.Raw r) {
+                switch (r.text().toLowerCase(Locale.ROOT)) {
+                    case "enabled", "enable", "true", "yes", "on" -> {
+                        return true;
+                    }
+                    case "disabled", "disable", "false", "no", "off" -> {
+                        return false;
+                    }
+                    default -> {
+                    }
+                }
+            }
+            throw new IllegalArgumentException("expected enabled, disabled, true or false, got " + aKind(e.value()));
         });
     }
 
     Optional<Long> integer(long min, long max, String... keys) {
-        return entry(keys).map(e -> {
+        return read(keys, e -> {
             if (!(e.value() instanceof ConfValue.Raw r)) {
-                throw error(e.key(), e.value(), "expected an integer, got a " + e.value().kind());
+                throw new IllegalArgumentException("expected an integer, got " + aKind(e.value()));
             }
             long v;
             try {
                 v = Long.parseLong(r.text());
             } catch (NumberFormatException ex) {
-                throw error(e.key(), e.value(), "expected an integer, got '" + r.text() + "'");
+                throw new IllegalArgumentException("expected an integer, got '" + r.text() + "'");
             }
             if (v < min || v > max) {
-                throw error(e.key(), e.value(), "value " + v + " is out of range " + min + ".." + max);
+                throw new IllegalArgumentException("value " + v + " is out of range " + min + ".." + max);
             }
             return v;
         });
     }
 
     Optional<ByteSize> size(String... keys) {
-        return entry(keys).map(e -> {
+        return read(keys, e -> {
             String text = scalar(e, "a size such as 1MB");
-            try {
-                long v = parseSize(text);
-                if (v < 0) {
-                    throw error(e.key(), e.value(), "a size cannot be negative: " + text);
-                }
-                return ByteSize.ofBytes(v);
-            } catch (IllegalArgumentException ex) {
-                throw error(e.key(), e.value(), ex.getMessage());
+            long v = parseSize(text);
+            if (v < 0) {
+                throw new IllegalArgumentException("a size cannot be negative: " + text);
             }
+            return ByteSize.ofBytes(v);
         });
     }
 
@@ -195,40 +241,38 @@ final class TypedBlock {
     }
 
     Optional<Duration> duration(String... keys) {
-        return entry(keys).map(e -> {
-            String text = scalar(e, "a duration such as 10s");
-            if (text.matches("-?\\d+")) {
-                // nats-server's older form: a plain number of seconds
-                warnings.add(where(e.value().position()) + ": " + name(e.key())
-                        + " should be written as a duration (e.g. \"" + text + "s\"); read as " + text + " seconds");
-                return Duration.ofSeconds(Long.parseLong(text));
+        return read(keys, this::toDuration);
+    }
+
+    /** A duration that must be above zero. */
+    Optional<Duration> positiveDuration(String... keys) {
+        return read(keys, e -> {
+            Duration d = toDuration(e);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("must be a positive duration, got " + GoDuration.format(d));
             }
-            try {
-                return GoDuration.parse(text);
-            } catch (IllegalArgumentException ex) {
-                throw error(e.key(), e.value(), ex.getMessage());
-            }
+            return d;
         });
+    }
+
+    private Duration toDuration(ConfValue.Entry e) {
+        String text = scalar(e, "a duration such as 10s");
+        if (text.matches("-?\\d+")) {
+            // nats-server's older form: a plain number of seconds
+            findings.warn(where(e.value().position()) + ": " + name(e.key())
+                    + " should be written as a duration (e.g. \"" + text + "s\"); read as " + text + " seconds");
+            return Duration.ofSeconds(Long.parseLong(text));
+        }
+        return GoDuration.parse(text);
     }
 
     Optional<Path> path(String... keys) {
         return string(keys).map(Path::of);
     }
 
-    Optional<ConfValue.Entry> blockEntry(String key) {
-        return entry(key);
-    }
-
     /** A listen address: "host:port", ":port" or "port" (host then falls back to {@code defaultHost}). */
     Optional<HostPort> hostPort(String defaultHost, String... keys) {
-        return entry(keys).map(e -> {
-            String text = scalar(e, "host:port");
-            try {
-                return parseHostPort(text, defaultHost);
-            } catch (IllegalArgumentException ex) {
-                throw error(e.key(), e.value(), ex.getMessage());
-            }
-        });
+        return read(keys, e -> parseHostPort(scalar(e, "host:port"), defaultHost));
     }
 
     static HostPort parseHostPort(String text, String defaultHost) {
@@ -267,13 +311,14 @@ final class TypedBlock {
 
     /** A list of URLs: an array, or one string of comma-separated URLs. */
     Optional<List<URI>> urls(String... keys) {
-        return entry(keys).map(e -> {
+        return read(keys, e -> {
             List<String> texts = new ArrayList<>();
             if (e.value() instanceof ConfValue.Array a) {
                 for (ConfValue item : a.items()) {
                     String t = item.scalarText();
                     if (t == null) {
-                        throw error(e.key(), item, "expected URLs, got a " + item.kind());
+                        throw new IllegalArgumentException("expected URLs, got " + aKind(item) + " at "
+                                + where(item.position()));
                     }
                     texts.add(t);
                 }
@@ -286,15 +331,16 @@ final class TypedBlock {
                 if (t.isEmpty()) {
                     continue;
                 }
+                URI u;
                 try {
-                    URI u = new URI(t.contains("://") ? t : "nats-route://" + t);
-                    if (u.getHost() == null || u.getPort() < 0) {
-                        throw error(e.key(), e.value(), "route URL '" + t + "' needs a host and a port");
-                    }
-                    out.add(u);
+                    u = new URI(t.contains("://") ? t : "nats-route://" + t);
                 } catch (URISyntaxException ex) {
-                    throw error(e.key(), e.value(), "'" + t + "' is not a valid URL");
+                    throw new IllegalArgumentException("'" + t + "' is not a valid URL");
                 }
+                if (u.getHost() == null || u.getPort() < 0) {
+                    throw new IllegalArgumentException("route URL '" + t + "' needs a host and a port");
+                }
+                out.add(u);
             }
             return out;
         });
@@ -302,11 +348,11 @@ final class TypedBlock {
 
     /** A nested block, or empty; a value of another kind is an error. */
     Optional<TypedBlock> block(String key) {
-        return entry(key).map(e -> {
+        return read(new String[] {key}, e -> {
             if (!(e.value() instanceof ConfValue.Block b)) {
-                throw error(key, e.value(), "expected a block { ... }, got " + e.value().kind());
+                throw new IllegalArgumentException("expected a block { ... }, got " + aKind(e.value()));
             }
-            return new TypedBlock(b, name(key), warnings);
+            return new TypedBlock(b, name(key), findings);
         });
     }
 }

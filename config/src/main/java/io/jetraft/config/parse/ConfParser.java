@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -20,8 +19,10 @@ import java.util.Map;
  * {@code key = value} and {@code key value}; blocks {@code {}} and arrays {@code []}; entries ended by newlines,
  * commas or semicolons; {@code #} and {@code //} comments; double-quoted strings with escapes, single-quoted raw
  * strings and unquoted tokens; {@code include file} (relative to the including file); {@code $VAR} variables from
- * keys defined before (in the block or an enclosing one) or else from the environment. Errors name file, line,
- * column and what was expected.
+ * keys defined before (in the block or an enclosing one) or else from the environment; each block records which of
+ * its keys were referenced so (nats-server does not count those as fields). Errors name file, line, column and what
+ * was expected. Positions carry the file's path as given (an include's path is its name resolved against the
+ * including file's directory), as nats-server reports them.
  */
 public final class ConfParser {
 
@@ -31,7 +32,7 @@ public final class ConfParser {
     private final Map<String, String> environment;
     private final Deque<Path> includeStack = new ArrayDeque<>();
     /** Blocks being read, innermost last: variable lookup walks them outwards. */
-    private final Deque<Map<String, ConfValue.Entry>> scopes = new ArrayDeque<>();
+    private final Deque<Scope> scopes = new ArrayDeque<>();
 
     public ConfParser(Map<String, String> environment) {
         this.environment = environment;
@@ -44,14 +45,14 @@ public final class ConfParser {
 
     /** Parses text as if read from {@code file} (which may be null for text given on the command line). */
     public ConfValue.Block parseText(String text, Path file) {
-        Map<String, ConfValue.Entry> top = new LinkedHashMap<>();
+        Scope top = new Scope();
         scopes.addLast(top);
         try {
-            new Reader(text, file).readBody(top, false, 0);
+            new Reader(text, file).readBody(top.entries(), false, 0);
         } finally {
             scopes.removeLast();
         }
-        return new ConfValue.Block(top, new Position(file, 1, 1));
+        return top.toBlock(new Position(file, 1, 1));
     }
 
     private ConfValue.Block parseFile(Path file, Position includedAt) {
@@ -63,7 +64,7 @@ public final class ConfParser {
         String text = read(real, includedAt);
         includeStack.addLast(real);
         try {
-            return parseText(text, real);
+            return parseText(text, file);
         } finally {
             includeStack.removeLast();
         }
@@ -187,7 +188,8 @@ public final class ConfParser {
                     next();
                     return;
                 }
-                Position keyAt = here();
+                // a quoted key's position is its first character inside the quote, as nats-server reports it
+                Position keyAt = peek() == '"' || peek() == '\'' ? new Position(file, line, i - lineStart + 2) : here();
                 String key = readKey();
                 skipBlank();
                 if (key.equals("include") && !atEnd() && peek() != ':' && peek() != '=') {
@@ -241,6 +243,7 @@ public final class ConfParser {
             Path path = base == null ? Path.of(name) : base.resolve(name);
             ConfValue.Block included = parseFile(path, at);
             into.putAll(included.entries());
+            scopes.peekLast().usedAsVariables().addAll(included.usedAsVariables());
         }
 
         private ConfValue readValue(int depth, String key) {
@@ -252,14 +255,14 @@ public final class ConfParser {
             switch (c) {
                 case '{' -> {
                     next();
-                    Map<String, ConfValue.Entry> entries = new LinkedHashMap<>();
-                    scopes.addLast(entries);
+                    Scope block = new Scope();
+                    scopes.addLast(block);
                     try {
-                        readBody(entries, true, depth + 1);
+                        readBody(block.entries(), true, depth + 1);
                     } finally {
                         scopes.removeLast();
                     }
-                    return new ConfValue.Block(entries, at);
+                    return block.toBlock(at);
                 }
                 case '[' -> {
                     next();
@@ -378,8 +381,10 @@ public final class ConfParser {
             }
             var it = scopes.descendingIterator();
             while (it.hasNext()) {
-                ConfValue.Entry e = it.next().get(name);
+                Scope scope = it.next();
+                ConfValue.Entry e = scope.entries().get(name);
                 if (e != null) {
+                    scope.usedAsVariables().add(name);
                     return e.value();
                 }
             }

@@ -3,6 +3,7 @@ package io.jetraft.config.parse;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** A value read from a config file, with where it was written. Typed meaning is given later, by the key it is for. */
 public sealed interface ConfValue {
@@ -42,10 +43,18 @@ public sealed interface ConfValue {
         }
     }
 
-    /** A block {@code { key: value ... }}, keys in the order written (a repeated key keeps its last value). */
-    record Block(Map<String, Entry> entries, Position position) implements ConfValue {
+    /**
+     * A block {@code { key: value ... }}, keys in the order written (a repeated key keeps its last value), and which
+     * of its keys were referenced as {@code $VARIABLE}s: nats-server treats those as variables, not as fields.
+     */
+    record Block(Map<String, Entry> entries, Position position, Set<String> usedAsVariables) implements ConfValue {
         public Block {
             entries = new LinkedHashMap<>(entries);
+            usedAsVariables = Set.copyOf(usedAsVariables);
+        }
+
+        public Block(Map<String, Entry> entries, Position position) {
+            this(entries, position, Set.of());
         }
 
         @Override

@@ -1,5 +1,6 @@
 package io.jetraft.server.cli;
 
+import io.jetraft.config.ConfigException;
 import io.jetraft.config.ConfigLoader;
 import io.jetraft.config.ConfigOverrides;
 import io.jetraft.config.ServerConfig;
@@ -50,11 +51,22 @@ public final class DevClusterCommand implements Callable<Integer> {
             System.err.println("jetraft dev-cluster: no .conf files in " + dir);
             return 1;
         }
+        // every config is checked before any node starts, so that a bad one leaves no half-started cluster behind
+        List<ServerConfig> loaded = new ArrayList<>();
+        for (Path config : configs) {
+            try {
+                loaded.add(ConfigLoader.load(Optional.of(config), ConfigOverrides.none()).config());
+            } catch (ConfigException e) {
+                System.err.println("jetraft dev-cluster: " + e.getMessage());
+                return 1;
+            }
+        }
         Files.createDirectories(logDir);
         List<Process> nodes = new ArrayList<>();
         System.out.println("jetraft dev-cluster: starting " + configs.size() + " nodes from " + dir);
-        for (Path config : configs) {
-            ServerConfig c = ConfigLoader.load(Optional.of(config), ConfigOverrides.none()).config();
+        for (int i = 0; i < configs.size(); i++) {
+            Path config = configs.get(i);
+            ServerConfig c = loaded.get(i);
             String name = c.serverName().isBlank() ? config.getFileName().toString() : c.serverName();
             Path log = logDir.resolve(name + ".log");
             ProcessBuilder pb = new ProcessBuilder(javaCommand("server", "-c", config.toString(), "-l",

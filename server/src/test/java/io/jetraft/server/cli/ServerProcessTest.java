@@ -190,6 +190,55 @@ class ServerProcessTest {
         assertThat(stdout(0)).contains("broken.conf:");
     }
 
+    /** Runs jetraft to its end (at most 30 s), its stdout and stderr kept apart; returns the exit code. */
+    private int runToEnd(Path out, Path err, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx128m", "-cp", System.getProperty("java.class.path"), JetraftCommand.class.getName()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        processes.add(p);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("jetraft " + String.join(" ", args) + " ended").isTrue();
+        return p.exitValue();
+    }
+
+    @Test
+    void testModeRefusesATypoAndAnUnknownBlockWithNatsServersWordsAndExitsOne() throws Exception {
+        Path conf = dir.resolve("typo.conf");
+        Files.writeString(conf, "port: 4222\n\nlame_duck_durtion: 30s\nwebsockett {\n}\n");
+        Path out = dir.resolve("t.out");
+        Path err = dir.resolve("t.err");
+        assertThat(runToEnd(out, err, "server", "-t", "-c", conf.toString())).isEqualTo(1);
+        assertThat(Files.readString(err)).isEqualTo("jetraft: " + conf + ":3:1: unknown field \"lame_duck_durtion\"\n"
+                + conf + ":4:1: unknown field \"websockett\"\n");
+        assertThat(Files.readString(out)).doesNotContain("valid");
+    }
+
+    @Test
+    void testModeAcceptsAVariableUsedAsAValue() throws Exception {
+        Path conf = dir.resolve("vars.conf");
+        Files.writeString(conf, "PORT = 4222\nport: $PORT\nMONITOR = 8222\nhttp_port: $MONITOR\n");
+        Path out = dir.resolve("v.out");
+        Path err = dir.resolve("v.err");
+        assertThat(runToEnd(out, err, "server", "-t", "-c", conf.toString())).isZero();
+        assertThat(Files.readString(out)).contains("configuration file " + conf + " is valid");
+        assertThat(Files.readString(err)).isEmpty();
+    }
+
+    @Test
+    void aFieldJetraftDoesNotImplementStopsTheStartWithExitOneAndNoPortOpened() throws Exception {
+        int port = freePort();
+        int http = freePort();
+        Path conf = dir.resolve("ws.conf");
+        Files.writeString(conf, "listen: 127.0.0.1:" + port + "\nhttp_port: " + http
+                + "\nwebsocket {\n  port: 8080\n}\n");
+        Path out = dir.resolve("ws.out");
+        Path err = dir.resolve("ws.err");
+        assertThat(runToEnd(out, err, "server", "-c", conf.toString())).isEqualTo(1);
+        assertThat(Files.readString(err)).isEqualTo("jetraft: " + conf + ":3:1: field \"websocket\" is not supported "
+                + "by jetraft (nats-server knows it; remove it to start jetraft)\n");
+        assertThat(Files.readString(out)).doesNotContain("Listening for client connections");
+    }
+
     @Test
     void aTakenPortIsAClearErrorAndExitOne() throws Exception {
         try (ServerSocket taken = new ServerSocket(0)) {
