@@ -38,7 +38,8 @@ final class ConsumerConfigs {
     }
 
     /**
-     * Checks a consumer configuration against its stream's and fills in nats-server's defaults.
+     * Checks a consumer configuration (decoded by {@link JsRequest#CONSUMER_CREATE}, so every field has its type)
+     * against its stream's and fills in nats-server's defaults.
      *
      * @param name the consumer's name (durable, given or generated)
      * @param stream the stream's normalized configuration
@@ -56,10 +57,9 @@ final class ConsumerConfigs {
             throw new ApiException(400, 10103, "consumer name can not contain '.', '*', '>'");
         }
         c.put("name", name);
-        String deliverPolicy = oneOf(c, "deliver_policy", "all", "all", "last", "new", "by_start_sequence",
-                "by_start_time", "last_per_subject");
-        String ackPolicy = oneOf(c, "ack_policy", "explicit", "none", "all", "explicit");
-        oneOf(c, "replay_policy", "instant", "instant", "original");
+        String deliverPolicy = oneOf(c, "deliver_policy", "all");
+        String ackPolicy = oneOf(c, "ack_policy", "explicit");
+        oneOf(c, "replay_policy", "instant");
         String deliverSubject = c.path("deliver_subject").asText("");
         boolean push = !deliverSubject.isEmpty();
         if (push && Subjects.hasWildcard(deliverSubject)) {
@@ -217,12 +217,9 @@ final class ConsumerConfigs {
         return out;
     }
 
-    private static String oneOf(ObjectNode c, String field, String fallback, String... allowed) {
-        JsonNode v = c.get(field);
-        String value = v == null || v.isNull() || v.asText().isEmpty() ? fallback : v.asText();
-        if (!List.of(allowed).contains(value)) {
-            throw new ApiException(400, 10025, "invalid JSON: unknown " + field + " \"" + value + "\"");
-        }
+    /** An enum field, decoded and spelled as nats-server spells it ({@link JsRequest}), with its default. */
+    private static String oneOf(ObjectNode c, String field, String fallback) {
+        String value = c.path(field).asText(fallback);
         c.put(field, value);
         return value;
     }

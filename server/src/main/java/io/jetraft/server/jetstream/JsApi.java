@@ -211,7 +211,7 @@ final class JsApi {
 
     private void streamCreate(String name, InternalMessage m, boolean update) {
         String kind = update ? "stream_update" : "stream_create";
-        JsonNode body = parse(m.data(), true);
+        JsonNode body = JsRequest.STREAM_CONFIG.decode(m.data());
         if (body.path("name").asText("").isEmpty() && body.isObject()) {
             ((ObjectNode) body).put("name", name);
         }
@@ -331,7 +331,7 @@ final class JsApi {
     }
 
     private void streamNames(InternalMessage m) {
-        JsonNode req = parse(m.data(), false);
+        JsonNode req = JsRequest.STREAM_NAMES.decode(m.data());
         int offset = Math.max(0, req.path("offset").asInt(0));
         String subject = req.path("subject").asText("");
         List<String> names = new ArrayList<>();
@@ -353,7 +353,7 @@ final class JsApi {
 
     /** Stream infos of every stream, each from its leader (a stream without one shows what the meta group knows). */
     private void streamList(InternalMessage m) {
-        JsonNode req = parse(m.data(), false);
+        JsonNode req = JsRequest.STREAM_LIST.decode(m.data());
         int offset = Math.max(0, req.path("offset").asInt(0));
         String subject = req.path("subject").asText("");
         List<StreamAssignment> all = new ArrayList<>(js.raft().streams());
@@ -417,6 +417,7 @@ final class JsApi {
     }
 
     private void streamPurge(String name, InternalMessage m) {
+        JsonNode req = JsRequest.STREAM_PURGE.decode(m.data());
         if (js.raft().stream(name).isEmpty()) {
             throw new ApiException(JsErrors.STREAM_NOT_FOUND);
         }
@@ -424,7 +425,6 @@ final class JsApi {
         if (config.path("deny_purge").asBoolean(false)) {
             throw new ApiException(400, 10012 + 4, "stream purge is not permitted");
         }
-        JsonNode req = parse(m.data(), false);
         long seq = req.path("seq").asLong(0);
         long keep = req.path("keep").asLong(0);
         if (seq > 0 && keep > 0) {
@@ -446,6 +446,7 @@ final class JsApi {
     }
 
     private void msgDelete(String name, InternalMessage m) {
+        JsonNode req = JsRequest.MSG_DELETE.decode(m.data());
         Optional<StreamAssignment> a = js.raft().stream(name);
         if (a.isEmpty()) {
             throw new ApiException(JsErrors.STREAM_NOT_FOUND);
@@ -453,7 +454,6 @@ final class JsApi {
         if (readConfig(a.get()).path("deny_delete").asBoolean(false)) {
             throw new ApiException(400, 10018 - 3, "message delete not permitted");
         }
-        JsonNode req = parse(m.data(), true);
         long seq = req.path("seq").asLong(0);
         if (seq <= 0) {
             throw new ApiException(JsErrors.BAD_REQUEST);
@@ -478,7 +478,7 @@ final class JsApi {
      * the most up-to-date follower. Runs off the stream's executor, which the transfer must not hold up.
      */
     private void stepDown(GroupName group, InternalMessage m, String kind) {
-        JsonNode req = parse(m.data(), false);
+        JsonNode req = JsRequest.LEADER_STEPDOWN.decode(m.data());
         String preferred = req.path("placement").path("preferred").asText("");
         if (!preferred.isEmpty() && js.raft().metaPeers().stream().noneMatch(p -> p.name().equals(preferred))) {
             throw new ApiException(400, 10040, "peer not a member");
@@ -548,7 +548,7 @@ final class JsApi {
         if (st.numSubjects() > 0) {
             state.put("num_subjects", st.numSubjects());
         }
-        JsonNode req = request == null ? JSON.createObjectNode() : parse(request, false);
+        JsonNode req = request == null ? JSON.createObjectNode() : JsRequest.STREAM_INFO.decode(request);
         String subjectsFilter = req.path("subjects_filter").asText("");
         if (!subjectsFilter.isEmpty()) {
             ObjectNode subjects = state.putObject("subjects");
@@ -614,7 +614,7 @@ final class JsApi {
 
     private void msgGet(String stream, InternalMessage m) {
         StreamStore store = js.raft().localStore(stream).orElseThrow(() -> new ApiException(JsErrors.STREAM_NOT_FOUND));
-        StoredMessage msg = find(store, parse(m.data(), true));
+        StoredMessage msg = find(store, JsRequest.MSG_GET.decode(m.data()));
         ObjectNode r = response("stream_msg_get");
         ObjectNode o = r.putObject("message");
         o.put("subject", msg.subject());
@@ -633,6 +633,9 @@ final class JsApi {
         long seq = req.path("seq").asLong(0);
         String last = req.path("last_by_subj").asText("");
         String next = req.path("next_by_subj").asText("");
+        if (seq > 0 && !last.isEmpty() || !last.isEmpty() && !next.isEmpty()) {
+            throw new ApiException(JsErrors.BAD_REQUEST); // as nats-server: one way of asking at a time
+        }
         Optional<StoredMessage> msg;
         if (!last.isEmpty()) {
             msg = store.lastMessage(last);
@@ -654,13 +657,19 @@ final class JsApi {
             js.internal().publish(m.reply(), null, NatsHeaders.block(), new byte[0]);
             return;
         }
+        JsRequest.DirectGet get = t.length > 3 ? null : JsRequest.directGet(m.data());
+        if (get != null && get.refusal() != null) {
+            byte[] status = ("NATS/1.0 " + get.refusal() + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+            js.internal().publish(m.reply(), null, status, new byte[0]);
+            return;
+        }
         StoredMessage msg;
         try {
             if (t.length > 3) {
                 String subject = String.join(".", java.util.Arrays.copyOfRange(t, 3, t.length));
                 msg = store.lastMessage(subject).orElseThrow(() -> new ApiException(JsErrors.NO_MESSAGE_FOUND));
             } else {
-                msg = find(store, parse(m.data(), true));
+                msg = find(store, get.request());
             }
         } catch (ApiException e) {
             byte[] status = "NATS/1.0 404 Message Not Found\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
@@ -686,7 +695,7 @@ final class JsApi {
         String subjectName = durableForm ? name(t, 4) : t.length > 3 ? t[3] : "";
         String subjectFilter = !durableForm && t.length > 4 ? String.join(".",
                 java.util.Arrays.copyOfRange(t, 4, t.length)) : "";
-        JsonNode req = parse(m.data(), true);
+        JsonNode req = JsRequest.CONSUMER_CREATE.decode(m.data());
         if (!req.path("stream_name").asText(stream).equals(stream)) {
             throw new ApiException(400, 10056, "stream name in subject does not match request");
         }
@@ -853,7 +862,7 @@ final class JsApi {
 
     private void consumerNames(String stream, InternalMessage m) {
         StreamAssignment sa = js.raft().stream(stream).orElseThrow(() -> new ApiException(JsErrors.STREAM_NOT_FOUND));
-        JsonNode req = parse(m.data(), false);
+        JsonNode req = JsRequest.CONSUMER_NAMES.decode(m.data());
         int offset = Math.max(0, req.path("offset").asInt(0));
         List<String> names = new ArrayList<>(sa.consumers().stream().map(ConsumerAssignment::name).toList());
         names.sort(String::compareTo);
@@ -869,7 +878,7 @@ final class JsApi {
     /** On the stream leader's executor. */
     private void consumerList(String stream, InternalMessage m) {
         StreamAssignment sa = js.raft().stream(stream).orElseThrow(() -> new ApiException(JsErrors.STREAM_NOT_FOUND));
-        JsonNode req = parse(m.data(), false);
+        JsonNode req = JsRequest.CONSUMER_LIST.decode(m.data());
         int offset = Math.max(0, req.path("offset").asInt(0));
         List<String> names = new ArrayList<>(sa.consumers().stream().map(ConsumerAssignment::name).toList());
         names.sort(String::compareTo);
@@ -1034,26 +1043,6 @@ final class JsApi {
             LOG.debug("proposal failed: {}", p.getMessage());
         }
         return JsErrors.CLUSTER_NOT_AVAILABLE;
-    }
-
-    /** Parses a request body; an empty body is {} unless one is required. */
-    private static JsonNode parse(byte[] data, boolean required) {
-        String text = data == null ? "" : new String(data, StandardCharsets.UTF_8).trim();
-        if (text.isEmpty()) {
-            if (required) {
-                throw new ApiException(JsErrors.BAD_REQUEST);
-            }
-            return JSON.createObjectNode();
-        }
-        try {
-            JsonNode n = JSON.readTree(text);
-            if (n == null || !n.isObject()) {
-                throw new ApiException(400, 10025, "invalid JSON: expected an object");
-            }
-            return n;
-        } catch (JsonProcessingException e) {
-            throw new ApiException(400, 10025, "invalid JSON: " + e.getOriginalMessage());
-        }
     }
 
     private static JsonNode readConfig(StreamAssignment a) {

@@ -15,4 +15,9 @@ final class JsErrors {
 
     private JsErrors() {
     }
+
+    /** 10025, with the reason Go's json.Unmarshal gave (nats-server 2.11 and later print it after the colon). */
+    static JsError invalidJson(String reason) {
+        return new JsError(400, 10025, "invalid JSON: " + reason);
+    }
 }

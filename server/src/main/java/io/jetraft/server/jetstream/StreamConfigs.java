@@ -44,7 +44,8 @@ final class StreamConfigs {
     }
 
     /**
-     * Checks a requested configuration and fills in nats-server's defaults.
+     * Checks a requested configuration (decoded by {@link JsRequest#STREAM_CONFIG}, so every field has its type) and
+     * fills in nats-server's defaults.
      *
      * @param otherStreamsSubjects the subjects of every other stream (overlap is refused)
      * @param clusterSize the number of meta peers (0 when not clustered)
@@ -123,10 +124,8 @@ final class StreamConfigs {
                     + "max msgs per subject > 0");
         }
         ArrayNode subjects = JsonNodeFactory.instance.arrayNode();
-        if (!c.has("subjects") || c.get("subjects").isNull() || c.get("subjects").size() == 0) {
+        if (!c.has("subjects") || c.get("subjects").size() == 0) {
             subjects.add(name);
-        } else if (!c.get("subjects").isArray()) {
-            throw invalid("subjects must be a list");
         } else {
             Set<String> seen = new HashSet<>();
             for (JsonNode s : c.get("subjects")) {
@@ -192,11 +191,14 @@ final class StreamConfigs {
         return x.length == y.length;
     }
 
+    /**
+     * An enum field, decoded and spelled as nats-server spells it ({@link JsRequest}), with its default when absent;
+     * a value nats-server knows but jetraft does not implement (storage "any") is refused.
+     */
     private static void word(ObjectNode c, String field, String fallback, String... allowed) {
-        JsonNode v = c.get(field);
-        String value = v == null || v.isNull() || v.asText().isEmpty() ? fallback : v.asText();
+        String value = c.path(field).asText(fallback);
         if (!List.of(allowed).contains(value)) {
-            throw new ApiException(400, 10025, "invalid JSON: unknown " + field + " \"" + value + "\"");
+            throw invalid(field + " \"" + value + "\" is not supported by jetraft");
         }
         c.put(field, value);
     }
