@@ -2,22 +2,33 @@ package io.jetraft.raft;
 
 import java.util.Objects;
 
-/** Which Raft group: the meta group, or the group of one stream. */
-public record GroupName(String stream) {
+/**
+ * Which Raft group: the meta group, or one stream group by its Raft group id (a UUID). Streams are carried by stream
+ * groups; {@link StreamGroups#groupOf} says which.
+ */
+public record GroupName(String id) {
 
-    /** The meta group (which streams and consumers exist, and where). */
-    public static final GroupName META = new GroupName(null);
+    /** The meta group (which streams, stream groups and consumers exist, and where). */
+    public static final GroupName META = new GroupName("meta");
 
-    public static GroupName stream(String name) {
-        return new GroupName(Objects.requireNonNull(name, "stream"));
+    public GroupName {
+        Objects.requireNonNull(id, "id");
+    }
+
+    /** The stream group with this Raft group id. */
+    public static GroupName streams(String groupId) {
+        if (groupId.equals(META.id)) {
+            throw new IllegalArgumentException("'meta' is not a stream group id");
+        }
+        return new GroupName(groupId);
     }
 
     public boolean isMeta() {
-        return stream == null;
+        return this.equals(META);
     }
 
     @Override
     public String toString() {
-        return isMeta() ? "meta" : "stream '" + stream + "'";
+        return isMeta() ? "meta" : "stream group " + (id.length() > 8 ? id.substring(0, 8) : id);
     }
 }

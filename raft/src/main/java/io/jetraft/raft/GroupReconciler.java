@@ -2,17 +2,14 @@ package io.jetraft.raft;
 
 import io.jetraft.raft.meta.MetaState;
 import io.jetraft.raft.meta.MetaView;
-import io.jetraft.raft.proto.PeerAddress;
-import io.jetraft.raft.proto.StreamRecord;
+import io.jetraft.raft.proto.GroupRecord;
 import io.jetraft.raft.stream.DetachedStateMachine;
-import io.jetraft.raft.stream.StreamStateMachine;
 import io.jetraft.storage.NodeStore;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupManagementRequest;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
-import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.AlreadyExistsException;
 import org.apache.ratis.server.RaftServer;
@@ -22,10 +19,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -34,9 +29,9 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
- * Makes this node's stream groups match the applied meta state, on its own thread: adds the groups of streams
- * assigned to this node, removes (with their directories and store data) those no longer assigned, and re-opens
- * groups that were found on disk before the meta state knew them. Level-triggered: each pass compares the whole
+ * Makes this node's stream groups match the applied meta state, on its own thread: adds the stream groups whose
+ * replica set includes this node, removes (with their directories and store data) those no longer there, and
+ * re-opens groups that were found on disk before the meta state knew them. Level-triggered: each pass compares the whole
  * desired state with what runs, so a missed or repeated signal does no harm; a pass that could not finish is retried.
  * Removals wait until the meta group has caught up with its leader, so a stale meta state never deletes anything.
  */
@@ -52,6 +47,7 @@ final class GroupReconciler implements AutoCloseable {
     private final NodeStore store;
     private final BooleanSupplier metaCaughtUp;
     private final Consumer<RaftGroupId> added;
+    private final Consumer<RaftGroupId> removed;
     private final ClientId clientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
     private final Thread thread;
@@ -62,7 +58,7 @@ final class GroupReconciler implements AutoCloseable {
     volatile Runnable beforePass = () -> { };
 
     GroupReconciler(RaftServer server, RaftGroupId metaGroup, MetaView view, NodeStore store,
-                    BooleanSupplier metaCaughtUp, Consumer<RaftGroupId> added) {
+                    BooleanSupplier metaCaughtUp, Consumer<RaftGroupId> added, Consumer<RaftGroupId> removed) {
         this.server = server;
         this.self = server.getId();
         this.metaGroup = metaGroup;
@@ -70,6 +66,7 @@ final class GroupReconciler implements AutoCloseable {
         this.store = store;
         this.metaCaughtUp = metaCaughtUp;
         this.added = added;
+        this.removed = removed;
         this.thread = new Thread(this::run, "jetraft-reconcile-" + self);
         this.thread.setDaemon(true);
     }
@@ -125,16 +122,13 @@ final class GroupReconciler implements AutoCloseable {
     /** One comparison of desired and running groups; false when something is left for a later pass. */
     private boolean pass() {
         MetaState meta = view.get();
-        Map<RaftGroupId, StreamRecord> desired = new HashMap<>();
-        Set<String> desiredStores = new HashSet<>();
-        for (StreamRecord r : meta.assignedTo(self.toString())) {
-            desired.put(groupId(r), r);
-            desiredStores.add(StreamStateMachine.storeName(r.getName(), r.getGroupId()));
+        Map<RaftGroupId, GroupRecord> desired = new HashMap<>();
+        for (GroupRecord g : meta.groupsOn(self.toString())) {
+            desired.put(StreamLocator.groupId(g), g);
         }
         boolean caughtUp = metaCaughtUp.getAsBoolean();
         boolean complete = true;
         Set<RaftGroupId> running = new HashSet<>();
-        Set<String> runningStores = new HashSet<>();
         for (RaftGroupId gid : server.getGroupIds()) {
             if (gid.equals(metaGroup) || closed) {
                 continue;
@@ -147,75 +141,68 @@ final class GroupReconciler implements AutoCloseable {
                 complete = false; // still starting (or failed to): look again later
                 continue;
             }
-            if (sm instanceof StreamStateMachine s) {
-                runningStores.add(s.storeName());
-            }
-            StreamRecord want = desired.get(gid);
+            GroupRecord want = desired.get(gid);
             if (want == null) {
                 if (!caughtUp) {
                     complete = false;
                     continue;
                 }
-                complete &= remove(gid, true, sm instanceof StreamStateMachine s ? s.storeName() : null);
+                complete &= remove(gid, true);
                 running.remove(gid);
             } else if (sm instanceof DetachedStateMachine) {
-                LOG.info("{}: re-opening group {} of stream '{}' now that the meta state knows it", self, gid,
-                        want.getName());
-                if (remove(gid, false, null)) {
+                LOG.info("{}: re-opening {} now that the meta state knows it", self,
+                        GroupName.streams(want.getGroupId()));
+                if (remove(gid, false)) {
                     running.remove(gid);
                 } else {
                     complete = false;
                 }
             }
         }
-        for (Map.Entry<RaftGroupId, StreamRecord> e : desired.entrySet()) {
+        for (Map.Entry<RaftGroupId, GroupRecord> e : desired.entrySet()) {
             if (!running.contains(e.getKey()) && !closed) {
                 complete &= add(e.getKey(), e.getValue());
             }
         }
         if (caughtUp && !closed) {
-            for (String name : store.streamNames()) {
-                if (StreamStateMachine.streamOfStoreName(name).isPresent() && !desiredStores.contains(name)
-                        && !runningStores.contains(name)) {
-                    LOG.info("{}: deleting store data '{}' that no stream group of this node owns", self, name);
-                    store.deleteStream(name);
+            for (String id : store.groupIds()) {
+                RaftGroupId gid = RaftGroupId.valueOf(UUID.fromString(id));
+                if (!desired.containsKey(gid) && !running.contains(gid)) {
+                    LOG.info("{}: deleting store data of stream group {} that this node no longer hosts", self, id);
+                    store.deleteGroup(id);
                 }
             }
         }
         return complete;
     }
 
-    private boolean add(RaftGroupId gid, StreamRecord r) {
-        List<RaftPeer> peers = new ArrayList<>();
-        for (PeerAddress p : r.getPeersList()) {
-            peers.add(RaftPeer.newBuilder().setId(p.getName()).setAddress(p.getAddress()).build());
-        }
-        RaftGroup group = RaftGroup.valueOf(gid, peers);
+    private boolean add(RaftGroupId gid, GroupRecord r) {
+        RaftGroup group = StreamLocator.raftGroup(r);
+        GroupName name = GroupName.streams(r.getGroupId());
         long started = System.nanoTime();
         try {
             // RECOVER: opens the directory when there is one (a group that was detached), else formats a new one
             RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(clientId, self,
                     callIds.incrementAndGet(), group, false));
             if (!reply.isSuccess() && !((Throwable) reply.getException() instanceof AlreadyExistsException)) {
-                LOG.warn("{}: adding the group of stream '{}' ({}) failed (retrying): {}", self, r.getName(), gid,
-                        reply.getException());
+                LOG.warn("{}: adding {} failed (retrying): {}", self, name, reply.getException());
                 return false;
             }
         } catch (IOException | RuntimeException e) {
             if (JavaUtils.isCausedBy(e, AlreadyExistsException.class)) {
                 return true;
             }
-            LOG.warn("{}: adding the group of stream '{}' ({}) failed (retrying): {}", self, r.getName(), gid,
-                    e.toString());
+            LOG.warn("{}: adding {} failed (retrying): {}", self, name, e.toString());
             return false;
         }
-        LOG.info("{}: started the group of stream '{}' ({}, peers {}) in {} ms", self, r.getName(), gid,
-                peers.stream().map(p -> p.getId().toString()).toList(), (System.nanoTime() - started) / 1_000_000);
+        LOG.info("{}: started {} (slot {}, peers {}, preferred leader {}) in {} ms", self, name, r.getSlot(),
+                group.getPeers().stream().map(p -> p.getId().toString()).toList(), r.getPreferredLeader(),
+                (System.nanoTime() - started) / 1_000_000);
         added.accept(gid);
         return true;
     }
 
-    private boolean remove(RaftGroupId gid, boolean delete, String storeName) {
+    private boolean remove(RaftGroupId gid, boolean delete) {
         long started = System.nanoTime();
         try {
             RaftClientReply reply = server.groupManagement(GroupManagementRequest.newRemove(clientId, self,
@@ -228,19 +215,14 @@ final class GroupReconciler implements AutoCloseable {
             LOG.warn("{}: removing group {} failed (retrying): {}", self, gid, e.toString());
             return false;
         }
-        if (delete && storeName != null && store.stream(storeName).isPresent()) {
-            store.deleteStream(storeName);
-        }
+        removed.accept(gid);
         if (delete) {
-            LOG.info("{}: removed group {} ({}) and its data in {} ms", self, gid,
-                    storeName == null ? "no store data" : "store '" + storeName + "'",
+            String id = gid.getUuid().toString();
+            boolean hadData = store.hasGroup(id) && store.deleteGroup(id);
+            LOG.info("{}: removed group {} ({}) in {} ms", self, gid, hadData ? "and its data" : "no store data",
                     (System.nanoTime() - started) / 1_000_000);
         }
         return true;
-    }
-
-    static RaftGroupId groupId(StreamRecord r) {
-        return RaftGroupId.valueOf(UUID.fromString(r.getGroupId()));
     }
 
     @Override

@@ -62,6 +62,19 @@ final class NodeEvents implements GroupEvents {
     }
 
     @Override
+    public void streamsChanged(GroupName group) {
+        run(() -> {
+            for (LeaderListener l : listeners) {
+                try {
+                    l.streamsChanged(group);
+                } catch (RuntimeException e) {
+                    LOG.warn("{}: a leader listener failed on {}: {}", node, group, e.toString(), e);
+                }
+            }
+        });
+    }
+
+    @Override
     public void halted(GroupName group, Halt halt) {
         dispatch(new LeaderChange(group, Optional.empty(), false, halt.term()));
     }

@@ -44,6 +44,7 @@ final class Proposer implements AutoCloseable {
     private static final long RETRY_MS = 50;
 
     private final RaftServer server;
+    private final Divisions divisions;
     private final RaftPeerId self;
     private final RaftClientRpc rpc;
     private final RaftTiming timing;
@@ -51,9 +52,12 @@ final class Proposer implements AutoCloseable {
     private final ClientId clientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
     private volatile boolean closed;
+    /** Groups this node is handing off: new writes wait for the new leader instead of entering this node's log. */
+    private final java.util.Set<RaftGroupId> held = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    Proposer(RaftServer server, RaftClientRpc rpc, RaftTiming timing, ScheduledExecutorService scheduler) {
-        this.server = server;
+    Proposer(Divisions divisions, RaftClientRpc rpc, RaftTiming timing, ScheduledExecutorService scheduler) {
+        this.server = divisions.server();
+        this.divisions = divisions;
         this.self = server.getId();
         this.rpc = rpc;
         this.timing = timing;
@@ -103,6 +107,16 @@ final class Proposer implements AutoCloseable {
         w.attempts++;
         RaftServer.Division local = localDivision(w.group.getGroupId());
         RaftPeerId to;
+        if (local != null && local.getInfo().isLeader() && held.contains(w.group.getGroupId())) {
+            // handing off: the entry goes to the new leader once there is one
+            if (System.nanoTime() < w.deadline) {
+                w.attempts--;
+                retryLater(() -> attempt(w), w.result, w.name);
+            } else {
+                w.result.completeExceptionally(timedOut(w.name, w.lastFailure));
+            }
+            return;
+        }
         if (local != null && local.getInfo().isLeader()) {
             to = self;
         } else {
@@ -161,6 +175,19 @@ final class Proposer implements AutoCloseable {
                 w.result.completeExceptionally(timedOut(w.name, failure));
             }
         });
+    }
+
+    /**
+     * Stops admitting new entries into this node's log of {@code group} while it hands the group's leadership off
+     * (entries already in the log go on replicating, so the target can catch up); writes wait for the new leader.
+     */
+    void hold(RaftGroupId group) {
+        held.add(group);
+    }
+
+    /** Admits entries again (the hand-off is over, moved or not). */
+    void release(RaftGroupId group) {
+        held.remove(group);
     }
 
     /**
@@ -224,17 +251,8 @@ final class Proposer implements AutoCloseable {
     }
 
     private RaftServer.Division localDivision(RaftGroupId groupId) {
-        try {
-            for (RaftGroupId id : server.getGroupIds()) {
-                if (id.equals(groupId)) {
-                    RaftServer.Division d = server.getDivision(groupId);
-                    return d.getInfo().isAlive() ? d : null;
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("no local division of {}: {}", groupId, e.toString());
-        }
-        return null;
+        RaftServer.Division d = divisions.get(groupId);
+        return d != null && d.getInfo().isAlive() ? d : null;
     }
 
     private void retryLater(Runnable attempt, CompletableFuture<?> result, GroupName name) {
@@ -261,20 +279,8 @@ final class Proposer implements AutoCloseable {
     }
 
     private Halt haltOf(RaftGroupId groupId) {
-        RaftServer.Division d;
-        try {
-            boolean hosted = false;
-            for (RaftGroupId id : server.getGroupIds()) {
-                hosted |= id.equals(groupId);
-            }
-            if (!hosted) {
-                return null;
-            }
-            d = server.getDivision(groupId);
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
-        return d.getStateMachine() instanceof GroupStateMachine g ? g.halt() : null;
+        RaftServer.Division d = divisions.get(groupId);
+        return d != null && d.getStateMachine() instanceof GroupStateMachine g ? g.halt() : null;
     }
 
     @Override

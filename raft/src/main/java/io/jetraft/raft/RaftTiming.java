@@ -18,6 +18,8 @@ import java.util.Objects;
  * @param closeTimeout         the watchdog on closing the Raft server
  * @param currentWithin        a replica is current only if heard from within this (nats: 2 heartbeats, 2 s)
  * @param maxCurrentLag        and if it is at most this many entries behind the leader's commit (nats: 0)
+ * @param balanceAfter         a stream group's leadership goes back to its preferred peer once that peer has been
+ *                             current (and not leaving) this long
  */
 public record RaftTiming(
         Duration electionTimeoutMin,
@@ -28,7 +30,8 @@ public record RaftTiming(
         Duration transferBound,
         Duration closeTimeout,
         Duration currentWithin,
-        long maxCurrentLag) {
+        long maxCurrentLag,
+        Duration balanceAfter) {
 
     public RaftTiming {
         Objects.requireNonNull(electionTimeoutMin, "electionTimeoutMin");
@@ -39,6 +42,7 @@ public record RaftTiming(
         Objects.requireNonNull(transferBound, "transferBound");
         Objects.requireNonNull(closeTimeout, "closeTimeout");
         Objects.requireNonNull(currentWithin, "currentWithin");
+        Objects.requireNonNull(balanceAfter, "balanceAfter");
         if (electionTimeoutMin.toMillis() < 50 || electionTimeoutMax.compareTo(electionTimeoutMin) <= 0) {
             throw new IllegalArgumentException("election timeouts need 50 ms <= min < max, got " + electionTimeoutMin
                     + " and " + electionTimeoutMax);
@@ -54,46 +58,51 @@ public record RaftTiming(
 
     /**
      * 1–2 s elections, first elections of a new group within 0.15–0.6 s, 3 s RPCs, 10 s proposals, 1 s transfer,
-     * 10 s close, current = heard within 2 s, lag 0.
+     * 10 s close, current = heard within 2 s, lag 0, leadership back to the preferred peer after 5 s current.
      */
     public static RaftTiming defaults() {
         return new RaftTiming(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofMillis(600),
                 Duration.ofSeconds(3), Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofSeconds(10),
-                Duration.ofSeconds(2), 0);
+                Duration.ofSeconds(2), 0, Duration.ofSeconds(5));
     }
 
     public RaftTiming withElectionTimeout(Duration min, Duration max) {
         return new RaftTiming(min, max, firstElectionTimeout, requestTimeout, proposalTimeout, transferBound,
-                closeTimeout, currentWithin, maxCurrentLag);
+                closeTimeout, currentWithin, maxCurrentLag, balanceAfter);
     }
 
     public RaftTiming withFirstElectionTimeout(Duration d) {
         return new RaftTiming(electionTimeoutMin, electionTimeoutMax, d, requestTimeout, proposalTimeout,
-                transferBound, closeTimeout, currentWithin, maxCurrentLag);
+                transferBound, closeTimeout, currentWithin, maxCurrentLag, balanceAfter);
     }
 
     public RaftTiming withRequestTimeout(Duration d) {
         return new RaftTiming(electionTimeoutMin, electionTimeoutMax, firstElectionTimeout, d, proposalTimeout,
-                transferBound, closeTimeout, currentWithin, maxCurrentLag);
+                transferBound, closeTimeout, currentWithin, maxCurrentLag, balanceAfter);
     }
 
     public RaftTiming withProposalTimeout(Duration d) {
         return new RaftTiming(electionTimeoutMin, electionTimeoutMax, firstElectionTimeout, requestTimeout, d,
-                transferBound, closeTimeout, currentWithin, maxCurrentLag);
+                transferBound, closeTimeout, currentWithin, maxCurrentLag, balanceAfter);
     }
 
     public RaftTiming withTransferBound(Duration d) {
         return new RaftTiming(electionTimeoutMin, electionTimeoutMax, firstElectionTimeout, requestTimeout,
-                proposalTimeout, d, closeTimeout, currentWithin, maxCurrentLag);
+                proposalTimeout, d, closeTimeout, currentWithin, maxCurrentLag, balanceAfter);
     }
 
     public RaftTiming withCloseTimeout(Duration d) {
         return new RaftTiming(electionTimeoutMin, electionTimeoutMax, firstElectionTimeout, requestTimeout,
-                proposalTimeout, transferBound, d, currentWithin, maxCurrentLag);
+                proposalTimeout, transferBound, d, currentWithin, maxCurrentLag, balanceAfter);
     }
 
     public RaftTiming withCurrent(Duration within, long maxLag) {
         return new RaftTiming(electionTimeoutMin, electionTimeoutMax, firstElectionTimeout, requestTimeout,
-                proposalTimeout, transferBound, closeTimeout, within, maxLag);
+                proposalTimeout, transferBound, closeTimeout, within, maxLag, balanceAfter);
+    }
+
+    public RaftTiming withBalanceAfter(Duration d) {
+        return new RaftTiming(electionTimeoutMin, electionTimeoutMax, firstElectionTimeout, requestTimeout,
+                proposalTimeout, transferBound, closeTimeout, currentWithin, maxCurrentLag, d);
     }
 }

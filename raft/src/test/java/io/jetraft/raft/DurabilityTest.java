@@ -56,15 +56,15 @@ class DurabilityTest {
     @Test
     void whenAPublishIsAcknowledgedAQuorumHasFlushedItsEntry() {
         cluster = new TestCluster(dir, 3).start();
-        cluster.node(0).createStream(StreamSpec.of("D", 3, StreamLimits.unlimited())).join().value();
-        RaftNode leader = cluster.awaitLeader(GroupName.stream("D"));
+        cluster.node(0).meta().createStream(StreamSpec.of("D", 3, StreamLimits.unlimited())).join().value();
+        RaftNode leader = cluster.awaitLeader("D");
         List<RaftServer.Division> divisions = cluster.running().stream()
-                .map(n -> n.division(GroupName.stream("D"))).toList();
+                .map(n -> n.division(cluster.groupOf("D"))).toList();
         AtomicInteger violations = new AtomicInteger();
         List<CompletableFuture<?>> acks = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            long entry = leader.division(GroupName.stream("D")).getRaftLog().getNextIndex();
-            acks.add(leader.publish("D", List.of(Publish.of("d", bytes("m" + i)))).thenAccept(r -> {
+            long entry = leader.division(cluster.groupOf("D")).getRaftLog().getNextIndex();
+            acks.add(leader.streams().publish("D", List.of(Publish.of("d", bytes("m" + i)))).thenAccept(r -> {
                 // read at the moment of the acknowledgement, on the thread completing it
                 long flushed = divisions.stream().filter(d -> d.getRaftLog().getFlushIndex() >= entry).count();
                 if (flushed < 2 || !r.get(0).isOk()) {
@@ -79,14 +79,14 @@ class DurabilityTest {
     @Test
     void anAcknowledgedPublishSurvivesTheLossOfAnyOnePeerAndTheLostPeerCatchesUp() {
         cluster = new TestCluster(dir, 3).start();
-        cluster.node(0).createStream(StreamSpec.of("D", 3, StreamLimits.unlimited())).join().value();
+        cluster.node(0).meta().createStream(StreamSpec.of("D", 3, StreamLimits.unlimited())).join().value();
         List<String> acked = new ArrayList<>();
         for (int lost = 0; lost < 3; lost++) {
             RaftNode via = cluster.node((lost + 1) % 3);
-            long seq = via.publish("D", List.of(Publish.of("d", bytes("before-" + lost)))).join().get(0).value()
+            long seq = via.streams().publish("D", List.of(Publish.of("d", bytes("before-" + lost)))).join().get(0).value()
                     .seq();
             acked.add(seq + " d before-" + lost);
-            boolean wasLeader = cluster.node(lost).isLeader(GroupName.stream("D"));
+            boolean wasLeader = cluster.node(lost).streams().isLeader("D");
 
             cluster.stop(lost);
             for (RaftNode other : cluster.running()) {
@@ -94,10 +94,10 @@ class DurabilityTest {
                         StoreContents.of(cluster.storeOf(other, "D")).messages()).containsAll(acked));
             }
             // the two left still make a quorum (a new leader if the lost one led)
-            long during = via.publish("D", List.of(Publish.of("d", bytes("during-" + lost)))).join().get(0).value()
+            long during = via.streams().publish("D", List.of(Publish.of("d", bytes("during-" + lost)))).join().get(0).value()
                     .seq();
             acked.add(during + " d during-" + lost);
-            assertThat(cluster.leaderOf(GroupName.stream("D")).name()).isNotEqualTo("n" + (lost + 1));
+            assertThat(cluster.leaderOf("D").name()).isNotEqualTo("n" + (lost + 1));
 
             RaftNode back = cluster.restart(lost);
             await().atMost(TestCluster.WAIT).untilAsserted(() -> assertThat(

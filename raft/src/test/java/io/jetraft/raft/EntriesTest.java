@@ -1,6 +1,6 @@
 package io.jetraft.raft;
 
-import io.jetraft.raft.stream.StreamStateMachine;
+import io.jetraft.raft.stream.StreamGroupStateMachine;
 import io.jetraft.storage.Ack;
 import io.jetraft.storage.Appended;
 import io.jetraft.storage.ConsumerConfig;
@@ -55,11 +55,11 @@ class EntriesTest {
         cluster.start();
         RaftNode n = cluster.node(0);
         StreamLimits limits = StreamLimits.unlimited().withDuplicateWindow(Duration.ofMinutes(1));
-        assertThat(n.createStream(StreamSpec.of("S", 3, limits)).join().value().replicas()).isEqualTo(3);
-        RaftNode leader = cluster.awaitLeader(GroupName.stream("S"));
+        assertThat(n.meta().createStream(StreamSpec.of("S", 3, limits)).join().value().replicas()).isEqualTo(3);
+        RaftNode leader = cluster.awaitLeader("S");
 
         // a publish batch: one entry, one result per message
-        List<Result<Appended>> batch = n.publish("S", List.of(
+        List<Result<Appended>> batch = n.streams().publish("S", List.of(
                 Publish.of("orders.a", bytes("1")).withMsgId("m1"),
                 Publish.of("orders.b", bytes("2")).withExpectedLastSequence(7),
                 Publish.of("orders.c", bytes("3")).withMsgId("m1"),
@@ -71,48 +71,48 @@ class EntriesTest {
         assertThat(batch.get(3).value()).isEqualTo(new Appended(2, false));
         assertThat(batch.get(4).value()).isEqualTo(new Appended(3, false));
         for (int i = 0; i < 4; i++) {
-            cluster.node(i % 3).publish("S", List.of(Publish.of("orders.x", bytes("x" + i)))).join();
+            cluster.node(i % 3).streams().publish("S", List.of(Publish.of("orders.x", bytes("x" + i)))).join();
         }
 
-        assertThat(n.deleteMessage("S", 2).join().value()).isTrue();
-        assertThat(n.deleteMessage("S", 2).join().error().errCode()).isEqualTo(10043);
-        assertThat(n.purge("S", PurgeRequest.subject("other.>")).join().value()).isEqualTo(1);
+        assertThat(n.streams().deleteMessage("S", 2).join().value()).isTrue();
+        assertThat(n.streams().deleteMessage("S", 2).join().error().errCode()).isEqualTo(10043);
+        assertThat(n.streams().purge("S", PurgeRequest.subject("other.>")).join().value()).isEqualTo(1);
 
         ConsumerConfig explicit = ConsumerConfig.explicitAck();
-        assertThat(n.createConsumer("S", ConsumerSpec.of("C1", explicit, StartPosition.all())).join().value()
+        assertThat(n.meta().createConsumer("S", ConsumerSpec.of("C1", explicit, StartPosition.all())).join().value()
                 .name()).isEqualTo("C1");
-        assertThat(n.createConsumer("S", ConsumerSpec.of("C2", explicit, StartPosition.newOnly())).join().isOk())
+        assertThat(n.meta().createConsumer("S", ConsumerSpec.of("C2", explicit, StartPosition.newOnly())).join().isOk())
                 .isTrue();
-        assertThat(n.delivered("S", "C1", 1, 1, 1).join().isOk()).isTrue();
-        assertThat(n.delivered("S", "C1", 2, 4, 1).join().isOk()).isTrue();
-        assertThat(n.acked("S", "C1", 1, 1).join().value()).isTrue();
-        assertThat(n.delivered("S", "nobody", 1, 1, 1).join().error().errCode()).isEqualTo(10014);
+        assertThat(n.streams().delivered("S", "C1", 1, 1, 1).join().isOk()).isTrue();
+        assertThat(n.streams().delivered("S", "C1", 2, 4, 1).join().isOk()).isTrue();
+        assertThat(n.streams().acked("S", "C1", 1, 1).join().value()).isTrue();
+        assertThat(n.streams().delivered("S", "nobody", 1, 1, 1).join().error().errCode()).isEqualTo(10014);
         // a burst of deliveries (one pull request's worth) travels as one entry and is applied in order everywhere
-        assertThat(n.delivered("S", "C1", List.of(new Delivery(3, 5, 1, 0), new Delivery(4, 6, 1, 0),
+        assertThat(n.streams().delivered("S", "C1", List.of(new Delivery(3, 5, 1, 0), new Delivery(4, 6, 1, 0),
                 new Delivery(5, 4, 2, 0))).join().isOk()).isTrue();
-        assertThat(n.delivered("S", "nobody", List.of(new Delivery(1, 1, 1, 0), new Delivery(2, 2, 1, 0))).join()
+        assertThat(n.streams().delivered("S", "nobody", List.of(new Delivery(1, 1, 1, 0), new Delivery(2, 2, 1, 0))).join()
                 .error().errCode()).isEqualTo(10014);
-        assertThatThrownBy(() -> n.delivered("S", "C1", List.of()).join()).hasCauseInstanceOf(
+        assertThatThrownBy(() -> n.streams().delivered("S", "C1", List.of()).join()).hasCauseInstanceOf(
                 IllegalArgumentException.class);
         // acknowledgements that queued up behind each other travel as one entry too
-        assertThat(n.acked("S", "C1", List.of(new Ack(3, 5), new Ack(9, 9))).join().value()).isTrue();
-        assertThat(n.acked("S", "C1", List.of(new Ack(3, 5), new Ack(9, 9))).join().value()).isFalse();
-        assertThat(n.acked("S", "nobody", List.of(new Ack(1, 1), new Ack(2, 2))).join().error().errCode())
+        assertThat(n.streams().acked("S", "C1", List.of(new Ack(3, 5), new Ack(9, 9))).join().value()).isTrue();
+        assertThat(n.streams().acked("S", "C1", List.of(new Ack(3, 5), new Ack(9, 9))).join().value()).isFalse();
+        assertThat(n.streams().acked("S", "nobody", List.of(new Ack(1, 1), new Ack(2, 2))).join().error().errCode())
                 .isEqualTo(10014);
-        assertThatThrownBy(() -> n.acked("S", "C1", List.of()).join()).hasCauseInstanceOf(
+        assertThatThrownBy(() -> n.streams().acked("S", "C1", List.of()).join()).hasCauseInstanceOf(
                 IllegalArgumentException.class);
         // a consumer update keeps its state
-        assertThat(n.createConsumer("S", ConsumerSpec.of("C1",
+        assertThat(n.meta().createConsumer("S", ConsumerSpec.of("C1",
                 new ConsumerConfig(ConsumerConfig.AckPolicy.EXPLICIT, 5, List.of()), StartPosition.all())).join()
                 .isOk()).isTrue();
-        assertThat(n.deleteConsumer("S", "C2").join().isOk()).isTrue();
-        assertThat(n.deleteConsumer("S", "C2").join().error().errCode()).isEqualTo(10014);
+        assertThat(n.meta().deleteConsumer("S", "C2").join().isOk()).isTrue();
+        assertThat(n.meta().deleteConsumer("S", "C2").join().error().errCode()).isEqualTo(10014);
 
         // a stream update: limits go through the stream's log and trim every replica the same way
-        assertThat(n.updateStream(StreamSpec.of("S", 3, limits.withMaxMsgs(3))).join().value().limits().maxMsgs())
+        assertThat(n.meta().updateStream(StreamSpec.of("S", 3, limits.withMaxMsgs(3))).join().value().limits().maxMsgs())
                 .isEqualTo(3);
-        assertThat(n.updateStream(StreamSpec.of("S", 1, limits)).join().error().errCode()).isEqualTo(10052);
-        assertThat(n.removeExpired("S").join().value()).isZero();
+        assertThat(n.meta().updateStream(StreamSpec.of("S", 1, limits)).join().error().errCode()).isEqualTo(10052);
+        assertThat(n.streams().removeExpired("S").join().value()).isZero();
 
         Instant before = Instant.now();
         List<StoreContents> replicas = new ArrayList<>();
@@ -136,12 +136,12 @@ class EntriesTest {
 
         // the meta state is the same everywhere too
         for (RaftNode r : cluster.running()) {
-            await().atMost(TestCluster.WAIT).until(() -> r.stream("S").map(a -> a.consumers().size() == 1
+            await().atMost(TestCluster.WAIT).until(() -> r.meta().stream("S").map(a -> a.consumers().size() == 1
                     && a.limits().maxMsgs() == 3).orElse(false));
         }
-        assertThat(n.deleteStream("S").join().isOk()).isTrue();
+        assertThat(n.meta().deleteStream("S").join().isOk()).isTrue();
         for (RaftNode r : cluster.running()) {
-            await().atMost(TestCluster.WAIT).until(() -> r.stream("S").isEmpty());
+            await().atMost(TestCluster.WAIT).until(() -> r.meta().stream("S").isEmpty());
         }
     }
 
@@ -149,14 +149,14 @@ class EntriesTest {
     void entriesReplayedAfterARestartAreSkippedByTheStore() {
         cluster = new TestCluster(dir, 3).start();
         RaftNode n = cluster.node(0);
-        n.createStream(StreamSpec.of("R", 3, StreamLimits.unlimited())).join().value();
+        n.meta().createStream(StreamSpec.of("R", 3, StreamLimits.unlimited())).join().value();
         for (int i = 0; i < 10; i++) {
-            n.publish("R", List.of(Publish.of("r", bytes("m" + i)))).join();
+            n.streams().publish("R", List.of(Publish.of("r", bytes("m" + i)))).join();
         }
-        n.createConsumer("R", ConsumerSpec.of("C", ConsumerConfig.explicitAck(), StartPosition.all())).join().value();
-        n.delivered("R", "C", 1, 1, 1).join().value();
-        n.acked("R", "C", 1, 1).join().value();
-        RaftNode leader = cluster.awaitLeader(GroupName.stream("R"));
+        n.meta().createConsumer("R", ConsumerSpec.of("C", ConsumerConfig.explicitAck(), StartPosition.all())).join().value();
+        n.streams().delivered("R", "C", 1, 1, 1).join().value();
+        n.streams().acked("R", "C", 1, 1).join().value();
+        RaftNode leader = cluster.awaitLeader("R");
         int follower = cluster.indexOf(cluster.replicasOf("R").stream().filter(r -> r != leader).findFirst()
                 .orElseThrow().name());
         StoreContents before = StoreContents.of(cluster.storeOf(cluster.node(follower), "R"));
@@ -164,8 +164,8 @@ class EntriesTest {
         cluster.stop(follower);
         RaftNode back = cluster.restart(follower);
         // no snapshot was taken: Ratis replays the whole log, and the store has every entry already
-        await().atMost(TestCluster.WAIT).until(() -> back.hosts(GroupName.stream("R"))
-                && ((StreamStateMachine) back.division(GroupName.stream("R")).getStateMachine()).replayedEntries()
+        await().atMost(TestCluster.WAIT).until(() -> back.streams().hosts("R")
+                && ((StreamGroupStateMachine) back.division(cluster.groupOf("R")).getStateMachine()).replayedEntries()
                 >= 13);
         assertThat(StoreContents.of(cluster.storeOf(back, "R"))).isEqualTo(before);
         assertThat(before.messages()).hasSize(10);
@@ -175,10 +175,10 @@ class EntriesTest {
     void theLeaderProposesExpiryAndEveryReplicaRemovesTheSameMessages() {
         cluster = new TestCluster(dir, 3).start();
         RaftNode n = cluster.node(0);
-        n.createStream(StreamSpec.of("AGE", 3, StreamLimits.unlimited().withMaxAge(Duration.ofMillis(300))))
+        n.meta().createStream(StreamSpec.of("AGE", 3, StreamLimits.unlimited().withMaxAge(Duration.ofMillis(300))))
                 .join().value();
         for (int i = 0; i < 3; i++) {
-            n.publish("AGE", List.of(Publish.of("a", bytes("m" + i)))).join().get(0).value();
+            n.streams().publish("AGE", List.of(Publish.of("a", bytes("m" + i)))).join().get(0).value();
         }
         for (RaftNode r : cluster.replicasOf("AGE")) {
             await().atMost(TestCluster.WAIT).until(() -> cluster.storeOf(r, "AGE").state().messages() == 0);

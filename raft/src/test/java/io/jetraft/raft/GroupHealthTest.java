@@ -35,15 +35,15 @@ class GroupHealthTest {
     @Test
     void everyNodeReportsTheHealthOfEachOfItsGroups() {
         cluster = new TestCluster(dir, 3).start();
-        cluster.node(0).createStream(StreamSpec.of("H", 3, StreamLimits.unlimited())).join().value();
+        cluster.node(0).meta().createStream(StreamSpec.of("H", 3, StreamLimits.unlimited())).join().value();
         for (int i = 0; i < 5; i++) {
-            cluster.node(0).publish("H", List.of(Publish.of("h", new byte[10]))).join();
+            cluster.node(0).streams().publish("H", List.of(Publish.of("h", new byte[10]))).join();
         }
-        RaftNode leader = cluster.awaitLeader(GroupName.stream("H"));
-        GroupName h = GroupName.stream("H");
+        RaftNode leader = cluster.awaitLeader("H");
+        GroupName h = cluster.groupOf("H");
 
         await().atMost(TestCluster.WAIT).untilAsserted(() -> {
-            GroupHealth lh = leader.health(h).orElseThrow();
+            GroupHealth lh = leader.health().health(h).orElseThrow();
             assertThat(lh.role()).isEqualTo(GroupHealth.Role.LEADER);
             assertThat(lh.leader()).contains(leader.name());
             assertThat(lh.term()).isPositive();
@@ -61,10 +61,10 @@ class GroupHealthTest {
                 continue;
             }
             await().atMost(TestCluster.WAIT).untilAsserted(() -> {
-                GroupHealth fh = f.health(h).orElseThrow();
+                GroupHealth fh = f.health().health(h).orElseThrow();
                 assertThat(fh.role()).isEqualTo(GroupHealth.Role.FOLLOWER);
                 assertThat(fh.leader()).contains(leader.name());
-                assertThat(fh.term()).isEqualTo(leader.health(h).orElseThrow().term());
+                assertThat(fh.term()).isEqualTo(leader.health().health(h).orElseThrow().term());
                 assertThat(fh.current()).isTrue();
                 ReplicaHealth leaderRow = fh.replica(leader.name()).orElseThrow();
                 assertThat(leaderRow.leader()).isTrue();
@@ -74,29 +74,29 @@ class GroupHealthTest {
                         .singleElement().matches(r -> !r.known() && !r.current() && r.lag() == 0);
             });
             // every node reports the meta group and the stream
-            assertThat(f.health()).extracting(GroupHealth::group).containsExactly(GroupName.META, h);
-            assertThat(f.health(GroupName.META).orElseThrow().leader()).isPresent();
+            assertThat(f.health().all()).extracting(GroupHealth::group).contains(GroupName.META, h);
+            assertThat(f.health().health(GroupName.META).orElseThrow().leader()).isPresent();
         }
     }
 
     @Test
     void aFollowerThatStopsFallsBehindAndIsNoLongerCurrent() {
         cluster = new TestCluster(dir, 3).start();
-        cluster.node(0).createStream(StreamSpec.of("H", 3, StreamLimits.unlimited())).join().value();
-        GroupName h = GroupName.stream("H");
+        cluster.node(0).meta().createStream(StreamSpec.of("H", 3, StreamLimits.unlimited())).join().value();
+        GroupName h = cluster.groupOf("H");
         RaftNode leader = cluster.awaitLeader(h);
         RaftNode follower = cluster.replicasOf("H").stream().filter(n -> n != leader).findFirst().orElseThrow();
         String gone = follower.name();
-        await().atMost(TestCluster.WAIT).until(() -> leader.health(h).orElseThrow().replica(gone).orElseThrow()
+        await().atMost(TestCluster.WAIT).until(() -> leader.health().health(h).orElseThrow().replica(gone).orElseThrow()
                 .current());
 
         cluster.stop(cluster.indexOf(gone));
         for (int i = 0; i < 7; i++) {
-            leader.publish("H", List.of(Publish.of("h", new byte[10]))).join();
+            leader.streams().publish("H", List.of(Publish.of("h", new byte[10]))).join();
         }
 
         await().atMost(TestCluster.WAIT).untilAsserted(() -> {
-            GroupHealth lh = leader.health(h).orElseThrow();
+            GroupHealth lh = leader.health().health(h).orElseThrow();
             ReplicaHealth r = lh.replica(gone).orElseThrow();
             assertThat(r.lag()).isGreaterThanOrEqualTo(7);
             assertThat(r.lag()).isEqualTo(lh.commitIndex() - r.matchIndex().orElseThrow());
@@ -104,11 +104,11 @@ class GroupHealthTest {
             assertThat(r.lastContact()).get().matches(d -> d.compareTo(Duration.ofSeconds(2)) > 0);
         });
         // the replica still up stays current
-        assertThat(leader.health(h).orElseThrow().replicas()).filteredOn(r -> !r.self() && !r.peer().equals(gone))
+        assertThat(leader.health().health(h).orElseThrow().replicas()).filteredOn(r -> !r.self() && !r.peer().equals(gone))
                 .singleElement().matches(ReplicaHealth::current);
 
         RaftNode back = cluster.restart(cluster.indexOf(gone));
-        await().atMost(TestCluster.WAIT).until(() -> leader.health(h).orElseThrow().replica(gone).orElseThrow()
-                .current() && back.health(h).map(GroupHealth::current).orElse(false));
+        await().atMost(TestCluster.WAIT).until(() -> leader.health().health(h).orElseThrow().replica(gone).orElseThrow()
+                .current() && back.health().health(h).map(GroupHealth::current).orElse(false));
     }
 }

@@ -12,19 +12,22 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Acceptance 5: transferLeadership moves every group a node leads to a current follower, in parallel under one bound,
- * with a named outcome per group; one group can step down; a node can be kept from being elected again.
+ * transferAll moves every group a node leads to a current follower, in parallel under one bound, spread over the
+ * other nodes, with a named outcome per group; one group can step down; a node can be kept from being elected again;
+ * a group goes back to its preferred leader.
  */
 class LeadershipTransferTest {
 
-    /** How many R3 stream groups the parallel-transfer measurement uses (-Djetraft.transfer.groups=100 by hand). */
-    static final int GROUPS = Integer.getInteger("jetraft.transfer.groups", 30);
+    /** How many R3 streams the parallel-transfer measurement uses (-Djetraft.transfer.streams=1000 by hand). */
+    static final int STREAMS = Integer.getInteger("jetraft.transfer.streams", 30);
     /** The bound of that transfer (-Djetraft.transfer.bound.ms=3000 to measure a heavy run to its end). */
     static final Duration BOUND = Duration.ofMillis(Long.getLong("jetraft.transfer.bound.ms", 1000));
 
@@ -41,52 +44,52 @@ class LeadershipTransferTest {
 
     /** Creates R3 streams that all end up led by node 0: the other nodes cannot start elections meanwhile. */
     List<String> streamsLedByFirstNode(int count) {
-        cluster.node(1).pauseElections();
-        cluster.node(2).pauseElections();
+        cluster.node(1).leadership().pauseElections();
+        cluster.node(2).leadership().pauseElections();
         List<String> names = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             String name = "T" + i;
-            cluster.node(0).createStream(StreamSpec.of(name, 3, StreamLimits.unlimited())).join().value();
+            cluster.node(0).meta().createStream(StreamSpec.of(name, 3, StreamLimits.unlimited())).join().value();
             names.add(name);
         }
         for (String name : names) {
-            await().atMost(TestCluster.WAIT).until(() -> cluster.node(0).isLeader(GroupName.stream(name))
-                    && cluster.running().stream().allMatch(n -> n.health(GroupName.stream(name))
-                    .map(h -> h.replicas().stream().filter(r -> !r.self()).count() == 2 && n.leader(
-                            GroupName.stream(name)).isPresent()).orElse(false)));
+            await().atMost(TestCluster.WAIT).until(() -> cluster.node(0).streams().isLeader(name)
+                    && cluster.running().stream().allMatch(n -> n.streams().health(name)
+                    .map(h -> h.replicas().stream().filter(r -> !r.self()).count() == 2
+                            && n.streams().leader(name).isPresent()).orElse(false)));
         }
-        cluster.node(1).resumeElections();
-        cluster.node(2).resumeElections();
+        cluster.node(1).leadership().resumeElections();
+        cluster.node(2).leadership().resumeElections();
         // followers current (heard from, caught up) before the transfer
         for (String name : names) {
-            await().atMost(TestCluster.WAIT).until(() -> cluster.node(0).health(GroupName.stream(name)).orElseThrow()
+            await().atMost(TestCluster.WAIT).until(() -> cluster.node(0).streams().health(name).orElseThrow()
                     .replicas().stream().allMatch(r -> r.current()));
         }
         return names;
     }
 
     @Test
-    void transferMovesEveryGroupThisNodeLeadsToACurrentFollowerInParallelWithinTheBound() {
+    void transferMovesEveryGroupThisNodeLeadsToACurrentFollowerSpreadOverTheOthersWithinTheBound() {
         cluster = new TestCluster(dir, 3).start();
-        List<String> names = streamsLedByFirstNode(GROUPS);
+        List<String> names = streamsLedByFirstNode(STREAMS);
         RaftNode n1 = cluster.node(0);
-        // as in lame-duck mode: the leaving node is not elected again (without this, a target whose election round
-        // timed out on a starved machine could lose the group back to n1)
-        n1.pauseElections();
+        // the streams share the replica set's three stream groups, whatever their number
+        Set<GroupName> groups = names.stream().map(cluster::groupOf).collect(Collectors.toSet());
+        assertThat(groups).hasSize(3);
+        // as in lame-duck mode: the leaving node is not elected again
+        n1.leadership().pauseElections();
 
-        TransferReport report = n1.transferLeadership(BOUND);
+        TransferReport report = n1.leadership().transferAll(BOUND);
 
         long[] took = report.groups().stream().mapToLong(g -> g.took().toMillis()).sorted().toArray();
-        System.out.printf("MEASURED: parallel leadership transfer of %d groups (%d R3 streams%s) took %d ms; per "
-                        + "group: fastest %d ms, median %d ms, 90%% %d ms, slowest %d ms; %s%n", report.groups().size(),
-                GROUPS, report.groups().size() > GROUPS ? " + meta" : "", report.took().toMillis(), took[0],
-                took[took.length / 2], took[took.length * 9 / 10], took[took.length - 1], report);
-        assertThat(report.groups()).hasSizeGreaterThanOrEqualTo(GROUPS);
+        System.out.printf("MEASURED: parallel leadership transfer of %d groups (carrying %d R3 streams) took %d ms; "
+                        + "per group: fastest %d ms, slowest %d ms; %s%n", report.groups().size(), STREAMS,
+                report.took().toMillis(), took[0], took[took.length - 1], report);
+        assertThat(report.groups()).extracting(GroupTransfer::group).containsAll(groups);
         // the bound is the contract: the report comes back by then, whatever did not move yet
         assertThat(report.took()).isLessThan(BOUND.plusMillis(500));
         for (GroupTransfer g : report.groups()) {
             assertThat(g.target()).as("every follower was current: each group had a target").isPresent();
-            assertThat(g.took()).isLessThanOrEqualTo(report.took());
             if (g.moved()) {
                 assertThat(g.newLeader()).isPresent().get().isNotEqualTo("n1");
             } else {
@@ -94,39 +97,64 @@ class LeadershipTransferTest {
                 assertThat(g.detail()).isNotBlank();
             }
         }
+        // the new leaderships are spread: both other nodes get some of the three stream groups
+        assertThat(report.groups().stream().filter(g -> !g.group().isMeta()).map(g -> g.target().orElseThrow())
+                .distinct()).containsExactlyInAnyOrder("n2", "n3");
         // how many make it within the bound depends on the machine and its load (a figure, printed above, not an
-        // assertion: a clean-clone CI run on 2 busy cores moved 13 of 30); none moving means the mechanism is broken
+        // assertion); none moving means the mechanism is broken
         assertThat(report.count(TransferOutcome.MOVED)).isPositive();
-        List<String> moved = report.groups().stream().filter(GroupTransfer::moved)
-                .filter(g -> !g.group().isMeta()).map(g -> g.group().stream()).toList();
-        for (String name : moved) {
-            await().atMost(TestCluster.WAIT).until(() -> !n1.isLeader(GroupName.stream(name))
-                    && (cluster.node(1).isLeader(GroupName.stream(name))
-                    || cluster.node(2).isLeader(GroupName.stream(name))));
+        List<GroupName> moved = report.groups().stream().filter(GroupTransfer::moved).map(GroupTransfer::group)
+                .filter(g -> !g.isMeta()).toList();
+        for (GroupName g : moved) {
+            await().atMost(TestCluster.WAIT).until(() -> !n1.health().isLeader(g)
+                    && (cluster.node(1).health().isLeader(g) || cluster.node(2).health().isLeader(g)));
+            // every stream of the group moved with it, and writes go on through the new leader
+            String stream = cluster.node(0).streams().streamsOf(g).get(0);
+            assertThat(n1.streams().isLeader(stream)).isFalse();
+            assertThat(n1.streams().publish(stream, List.of(Publish.of("x", new byte[1]))).join().get(0).isOk())
+                    .isTrue();
         }
-        // and writes go on through the new leaders
-        for (String name : moved.subList(0, Math.min(3, moved.size()))) {
-            assertThat(n1.publish(name, List.of(Publish.of("x", new byte[1]))).join().get(0).isOk()).isTrue();
+    }
+
+    @Test
+    void aGroupGoesBackToItsPreferredLeaderOnceThatPeerIsCurrent() {
+        cluster = new TestCluster(dir, 3).withTiming(TestCluster.fastTiming().withBalanceAfter(Duration.ofMillis(500)));
+        cluster.start();
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            names.add("B" + i);
+            cluster.node(0).meta().createStream(StreamSpec.of("B" + i, 3, StreamLimits.unlimited())).join().value();
         }
+        // each of the three groups prefers another member: the leaderships end up one per node
+        await().atMost(TestCluster.WAIT).ignoreExceptions().until(() -> names.stream().map(n -> cluster.leaderOf(n).name())
+                .collect(Collectors.toSet()).size() == 3);
+        GroupName g = cluster.groupOf("B0");
+        RaftNode preferred = cluster.leaderOf(g);
+        // moved away (as a lame-duck node would have moved it), it comes back once its preferred leader is current
+        preferred.leadership().pauseElections();
+        assertThat(preferred.leadership().stepDown(g).moved()).isTrue();
+        await().atMost(TestCluster.WAIT).until(() -> !preferred.health().isLeader(g));
+        preferred.leadership().resumeElections();
+        await().atMost(TestCluster.WAIT).until(() -> preferred.health().isLeader(g));
     }
 
     @Test
     void aGroupWithNoCurrentFollowerIsReportedAndNotWaitedFor() {
         cluster = new TestCluster(dir, 3).start();
-        StreamAssignment one = cluster.node(0).createStream(StreamSpec.of("SOLO", 1, StreamLimits.unlimited()))
+        StreamAssignment one = cluster.node(0).meta().createStream(StreamSpec.of("SOLO", 1, StreamLimits.unlimited()))
                 .join().value();
         RaftNode owner = cluster.node(one.peers().get(0).name());
-        cluster.awaitLeader(GroupName.stream("SOLO"));
+        cluster.awaitLeader("SOLO");
 
         long started = System.nanoTime();
-        TransferReport report = owner.transferLeadership(Duration.ofSeconds(5));
+        TransferReport report = owner.leadership().transferAll(Duration.ofSeconds(5));
         Duration took = Duration.ofNanos(System.nanoTime() - started);
 
-        GroupTransfer solo = report.groups().stream().filter(g -> g.group().equals(GroupName.stream("SOLO")))
+        GroupTransfer solo = report.groups().stream().filter(g -> g.group().equals(cluster.groupOf("SOLO")))
                 .findFirst().orElseThrow();
         assertThat(solo.outcome()).isEqualTo(TransferOutcome.NO_CURRENT_FOLLOWER);
         assertThat(solo.target()).isEmpty();
-        assertThat(owner.isLeader(GroupName.stream("SOLO"))).isTrue();
+        assertThat(owner.streams().isLeader("SOLO")).isTrue();
         // reported, not waited for: far below the 5 s bound
         assertThat(took).isLessThan(Duration.ofSeconds(2));
     }
@@ -140,16 +168,16 @@ class LeadershipTransferTest {
         cluster.node(1).addLeaderListener(seen::add);
         cluster.node(2).addLeaderListener(seen::add);
 
-        GroupTransfer moved = n1.stepDown(GroupName.stream("T0"));
+        GroupTransfer moved = n1.leadership().stepDown(cluster.groupOf("T0"));
 
         assertThat(moved.outcome()).isEqualTo(TransferOutcome.MOVED);
         // the new leader's listeners hear that it leads (and is ready to serve) the group
         await().atMost(TestCluster.WAIT).until(() -> seen.stream().anyMatch(c -> c.local()
-                && c.group().equals(GroupName.stream("T0")) && c.leader().equals(moved.newLeader())));
+                && c.group().equals(cluster.groupOf("T0")) && c.leader().equals(moved.newLeader())));
         assertThat(moved.newLeader()).isPresent().get().isNotEqualTo("n1");
-        assertThat(n1.isLeader(GroupName.stream("T0"))).isFalse();
-        assertThat(n1.isLeader(GroupName.stream("T1"))).isTrue();
-        assertThat(cluster.node(1).stepDown(GroupName.stream("T1")).outcome()).isEqualTo(TransferOutcome.FAILED);
+        assertThat(n1.streams().isLeader("T0")).isFalse();
+        assertThat(n1.streams().isLeader("T1")).isTrue();
+        assertThat(cluster.node(1).leadership().stepDown(cluster.groupOf("T1")).outcome()).isEqualTo(TransferOutcome.FAILED);
     }
 
     @Test
@@ -164,29 +192,29 @@ class LeadershipTransferTest {
             }
         });
 
-        n1.pauseElections();
-        TransferReport report = n1.transferLeadership();
+        n1.leadership().pauseElections();
+        TransferReport report = n1.leadership().transferAll();
         assertThat(report.allMoved()).isTrue();
-        String newLeader = report.groups().stream().filter(g -> g.group().equals(GroupName.stream("T0")))
+        String newLeader = report.groups().stream().filter(g -> g.group().equals(cluster.groupOf("T0")))
                 .findFirst().orElseThrow().newLeader().orElseThrow();
         String third = newLeader.equals("n2") ? "n3" : "n2";
         // let the third node catch up first: a paused node still votes, but for nobody with a shorter log, and it
         // will not stand itself, so the third must not be behind it
-        assertThat(cluster.node(third).publish("T0", List.of(Publish.of("y", new byte[1]))).join().get(0).isOk())
+        assertThat(cluster.node(third).streams().publish("T0", List.of(Publish.of("y", new byte[1]))).join().get(0).isOk())
                 .isTrue();
-        await().atMost(TestCluster.WAIT).until(() -> cluster.node(third).health(GroupName.stream("T0"))
-                .orElseThrow().appliedIndex() == cluster.node(newLeader).health(GroupName.stream("T0")).orElseThrow()
+        await().atMost(TestCluster.WAIT).until(() -> cluster.node(third).streams().health("T0")
+                .orElseThrow().appliedIndex() == cluster.node(newLeader).streams().health("T0").orElseThrow()
                 .commitIndex());
 
         // the new leader goes away: only the third node may take over, never the paused one
         cluster.stop(cluster.indexOf(newLeader));
-        await().atMost(TestCluster.WAIT).until(() -> cluster.node(third).isLeader(GroupName.stream("T0")));
-        assertThat(n1.isLeader(GroupName.stream("T0"))).isFalse();
-        assertThat(n1Leads).noneMatch(c -> c.group().equals(GroupName.stream("T0")));
+        await().atMost(TestCluster.WAIT).until(() -> cluster.node(third).streams().isLeader("T0"));
+        assertThat(n1.streams().isLeader("T0")).isFalse();
+        assertThat(n1Leads).noneMatch(c -> c.group().equals(cluster.groupOf("T0")));
         // it still replicates: a write through the third node is acknowledged with n1 as the second copy
-        assertThat(n1.publish("T0", List.of(Publish.of("x", new byte[1]))).join().get(0).isOk()).isTrue();
+        assertThat(n1.streams().publish("T0", List.of(Publish.of("x", new byte[1]))).join().get(0).isOk()).isTrue();
 
-        n1.resumeElections();
+        n1.leadership().resumeElections();
         cluster.restart(cluster.indexOf(newLeader));
     }
 }

@@ -60,11 +60,11 @@ public final class RaftBench {
     static void publish(Path dir, int ops) throws Exception {
         try (TestCluster cluster = cluster(dir, 3)) {
             RaftNode n1 = cluster.node(0);
-            n1.createStream(StreamSpec.of("P", 3, StreamLimits.unlimited())).join().value();
-            RaftNode leader = cluster.awaitLeader(GroupName.stream("P"));
+            n1.meta().createStream(StreamSpec.of("P", 3, StreamLimits.unlimited())).join().value();
+            RaftNode leader = cluster.awaitLeader("P");
             byte[] payload = new byte[128];
             for (int i = 0; i < 300; i++) {
-                leader.publish("P", List.of(Publish.of("p.x", payload))).join();
+                leader.streams().publish("P", List.of(Publish.of("p.x", payload))).join();
             }
             for (int writers : new int[] {1, 16}) {
                 long[] latencies = new long[ops];
@@ -76,7 +76,7 @@ public final class RaftBench {
                         long i;
                         while ((i = next.getAndIncrement()) < ops) {
                             long s = System.nanoTime();
-                            leader.publish("P", List.of(Publish.of("p.x", payload))).join().get(0).value();
+                            leader.streams().publish("P", List.of(Publish.of("p.x", payload))).join().get(0).value();
                             latencies[(int) i] = System.nanoTime() - s;
                         }
                         done.countDown();
@@ -96,23 +96,23 @@ public final class RaftBench {
     static void transfer(Path dir, int groups) {
         try (TestCluster cluster = cluster(dir, 3)) {
             RaftNode n1 = cluster.node(0);
-            cluster.node(1).pauseElections();
-            cluster.node(2).pauseElections();
+            cluster.node(1).leadership().pauseElections();
+            cluster.node(2).leadership().pauseElections();
             List<String> names = new ArrayList<>();
             for (int i = 0; i < groups; i++) {
                 names.add("T" + i);
-                n1.createStream(StreamSpec.of("T" + i, 3, StreamLimits.unlimited())).join().value();
+                n1.meta().createStream(StreamSpec.of("T" + i, 3, StreamLimits.unlimited())).join().value();
             }
             for (String name : names) {
-                await().atMost(Duration.ofSeconds(60)).until(() -> n1.isLeader(GroupName.stream(name)));
+                await().atMost(Duration.ofSeconds(60)).until(() -> n1.streams().isLeader(name));
             }
-            cluster.node(1).resumeElections();
-            cluster.node(2).resumeElections();
+            cluster.node(1).leadership().resumeElections();
+            cluster.node(2).leadership().resumeElections();
             for (String name : names) {
-                await().atMost(Duration.ofSeconds(60)).until(() -> n1.health(GroupName.stream(name)).orElseThrow()
+                await().atMost(Duration.ofSeconds(60)).until(() -> n1.streams().health(name).orElseThrow()
                         .replicas().stream().allMatch(r -> r.current()));
             }
-            n1.pauseElections();
+            n1.leadership().pauseElections();
             Integer dumpAt = Integer.getInteger("dump");
             if (dumpAt != null) {
                 Thread dumper = new Thread(() -> {
@@ -127,10 +127,10 @@ public final class RaftBench {
                 dumper.start();
             }
             long t0 = System.nanoTime();
-            TransferReport report = n1.transferLeadership(Duration.ofSeconds(1));
+            TransferReport report = n1.leadership().transferAll(Duration.ofSeconds(1));
             System.out.printf("transfer of %d groups within the 1 s bound: %s%n", report.groups().size(), report);
             await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(10)).until(() -> names.stream()
-                    .noneMatch(n -> n1.isLeader(GroupName.stream(n)) || n1.leader(GroupName.stream(n)).isEmpty()));
+                    .noneMatch(n -> n1.streams().isLeader(n) || n1.streams().leader(n).isEmpty()));
             System.out.printf("every group led by another node %d ms after the transfer started%n",
                     (System.nanoTime() - t0) / 1_000_000);
         }
@@ -162,10 +162,10 @@ public final class RaftBench {
             int before = Thread.activeCount();
             long t0 = System.nanoTime();
             for (int i = 0; i < groups; i++) {
-                n1.createStream(StreamSpec.of("I" + i, 1, StreamLimits.unlimited())).join().value();
+                n1.meta().createStream(StreamSpec.of("I" + i, 1, StreamLimits.unlimited())).join().value();
             }
             System.out.printf("created %d R1 groups in %d ms%n", groups, (System.nanoTime() - t0) / 1_000_000);
-            await().atMost(Duration.ofSeconds(120)).until(() -> n1.health().size() >= groups + 1);
+            await().atMost(Duration.ofSeconds(120)).until(() -> n1.health().all().size() >= groups + 1);
             MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
             for (int i = 0; i < 3; i++) {
                 System.gc();

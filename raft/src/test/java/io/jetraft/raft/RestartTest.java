@@ -1,7 +1,7 @@
 package io.jetraft.raft;
 
 import io.jetraft.raft.group.GroupStateMachine;
-import io.jetraft.raft.stream.StreamStateMachine;
+import io.jetraft.raft.stream.StreamGroupStateMachine;
 import io.jetraft.storage.StreamLimits;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -42,84 +42,82 @@ class RestartTest {
     void aRestartedNodeRecoversItsGroupsFromItsDirectoriesAndCatchesUp() {
         cluster = new TestCluster(dir, 3).start();
         RaftNode n1 = cluster.node(0);
-        n1.createStream(StreamSpec.of("A", 3, StreamLimits.unlimited())).join().value();
+        n1.meta().createStream(StreamSpec.of("A", 3, StreamLimits.unlimited())).join().value();
         for (int i = 0; i < 3; i++) {
-            n1.publish("A", one("before" + i)).join().get(0).value();
+            n1.streams().publish("A", one("before" + i)).join().get(0).value();
         }
         cluster.stop(1);
         for (int i = 0; i < 4; i++) {
-            n1.publish("A", one("while-down" + i)).join().get(0).value();
+            n1.streams().publish("A", one("while-down" + i)).join().get(0).value();
         }
 
         // started on the same directories: Ratis recovers the meta and stream groups before anyone calls it
         RaftNode back = cluster.open(1);
-        assertThat(back.hosts(GroupName.META)).isTrue();
-        assertThat(back.hosts(GroupName.stream("A"))).isTrue();
-        back.bootstrapMeta(cluster.peers()).join(); // the same peers again: it rejoins as itself
+        assertThat(back.health().hosts(GroupName.META)).isTrue();
+        assertThat(back.streams().hosts("A")).isTrue();
+        back.meta().bootstrap(cluster.peers()).join(); // the same peers again: it rejoins as itself
 
         await().atMost(TestCluster.WAIT).untilAsserted(() -> assertThat(
                 StoreContents.of(cluster.storeOf(back, "A")).messages()).hasSize(7)
                 .isEqualTo(StoreContents.of(cluster.storeOf(n1, "A")).messages()));
-        assertThat(back.publish("A", one("after")).join().get(0).value().seq()).isEqualTo(8);
+        assertThat(back.streams().publish("A", one("after")).join().get(0).value().seq()).isEqualTo(8);
     }
 
     @Test
-    void deletingAStreamRemovesItsGroupDirectoryAndItsDataOnEveryPeer() {
+    void deletingAStreamRemovesItsDataOnEveryPeerAndItsGroupCarriesOn() {
         cluster = new TestCluster(dir, 3).start();
-        StreamAssignment d = cluster.node(0).createStream(StreamSpec.of("D", 3, StreamLimits.unlimited())).join()
+        StreamAssignment d = cluster.node(0).meta().createStream(StreamSpec.of("D", 3, StreamLimits.unlimited())).join()
                 .value();
-        cluster.node(1).publish("D", one("x")).join().get(0).value();
-        String storeName = StreamStateMachine.storeName("D", d.groupId());
+        cluster.node(1).streams().publish("D", one("x")).join().get(0).value();
+        String storeName = cluster.storeName("D");
         for (int i = 0; i < 3; i++) {
             int n = i;
             await().atMost(TestCluster.WAIT).until(() -> Files.isDirectory(cluster.raftDir(n).resolve(d.groupId()))
                     && cluster.store(n).streamNames().contains(storeName));
         }
 
-        assertThat(cluster.node(2).deleteStream("D").join().isOk()).isTrue();
+        assertThat(cluster.node(2).meta().deleteStream("D").join().isOk()).isTrue();
 
         for (int i = 0; i < 3; i++) {
             int n = i;
-            await().atMost(TestCluster.WAIT).until(() -> !cluster.node(n).hosts(GroupName.stream("D"))
-                    && !Files.exists(cluster.raftDir(n).resolve(d.groupId()))
+            await().atMost(TestCluster.WAIT).until(() -> !cluster.node(n).streams().hosts("D")
                     && !cluster.store(n).streamNames().contains(storeName));
+            // the stream group stays: it carries the replica set's other streams, now and later
+            assertThat(cluster.raftDir(n).resolve(d.groupId())).isDirectory();
         }
-        // a stream of the same name is a new group with new data
-        StreamAssignment again = cluster.node(0).createStream(StreamSpec.of("D", 3, StreamLimits.unlimited()))
-                .join().value();
-        assertThat(again.groupId()).isNotEqualTo(d.groupId());
-        assertThat(cluster.node(0).publish("D", one("y")).join().get(0).value().seq()).isEqualTo(1);
+        // a stream of the same name is a new stream with new data
+        cluster.node(0).meta().createStream(StreamSpec.of("D", 3, StreamLimits.unlimited())).join().value();
+        assertThat(cluster.storeName("D")).isNotEqualTo(storeName);
+        assertThat(cluster.node(0).streams().publish("D", one("y")).join().get(0).value().seq()).isEqualTo(1);
     }
 
     @Test
     void aStreamDeletedWhileANodeWasDownIsRemovedThereWhenItReturns() {
         cluster = new TestCluster(dir, 3).start();
-        StreamAssignment e = cluster.node(0).createStream(StreamSpec.of("E", 3, StreamLimits.unlimited())).join()
-                .value();
-        cluster.node(0).publish("E", one("x")).join().get(0).value();
-        String storeName = StreamStateMachine.storeName("E", e.groupId());
+        cluster.node(0).meta().createStream(StreamSpec.of("E", 3, StreamLimits.unlimited())).join().value();
+        cluster.node(0).streams().publish("E", one("x")).join().get(0).value();
+        String storeName = cluster.storeName("E");
         await().atMost(TestCluster.WAIT).until(() -> cluster.store(2).streamNames().contains(storeName));
         cluster.stop(2);
-        cluster.node(0).deleteStream("E").join().value();
+        cluster.node(0).meta().deleteStream("E").join().value();
 
         RaftNode back = cluster.restart(2);
-        await().atMost(TestCluster.WAIT).until(() -> back.stream("E").isEmpty()
-                && !back.hosts(GroupName.stream("E"))
-                && !Files.exists(cluster.raftDir(2).resolve(e.groupId()))
+        await().atMost(TestCluster.WAIT).until(() -> back.meta().stream("E").isEmpty()
+                && !back.streams().hosts("E")
                 && !cluster.store(2).streamNames().contains(storeName));
     }
 
     @Test
     void closeGivesUpAfterItsWatchdogWhenAnApplyHangs() throws Exception {
         cluster = new TestCluster(dir, 3).start();
-        cluster.node(0).createStream(StreamSpec.of("W", 3, StreamLimits.unlimited())).join().value();
-        cluster.node(0).publish("W", one("x")).join().get(0).value();
-        RaftNode leader = cluster.awaitLeader(GroupName.stream("W"));
+        cluster.node(0).meta().createStream(StreamSpec.of("W", 3, StreamLimits.unlimited())).join().value();
+        cluster.node(0).streams().publish("W", one("x")).join().get(0).value();
+        RaftNode leader = cluster.awaitLeader("W");
         // a follower hangs (a hung leader would not answer the publish either)
         RaftNode stuck = cluster.running().stream().filter(n -> n != leader).findFirst().orElseThrow();
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch holding = new CountDownLatch(1);
-        ((GroupStateMachine) stuck.division(GroupName.stream("W")).getStateMachine()).beforeApply = () -> {
+        ((GroupStateMachine) stuck.division(cluster.groupOf("W")).getStateMachine()).beforeApply = () -> {
             holding.countDown();
             try {
                 release.await(30, TimeUnit.SECONDS);
@@ -128,7 +126,7 @@ class RestartTest {
             }
         };
         try {
-            leader.publish("W", one("y")).join().get(0).value(); // committed by the other two
+            leader.streams().publish("W", one("y")).join().get(0).value(); // committed by the other two
             assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
 
             long started = System.nanoTime();

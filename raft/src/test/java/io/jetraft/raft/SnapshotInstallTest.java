@@ -41,7 +41,7 @@ class SnapshotInstallTest {
         byte[] kb = new byte[1024];
         List<CompletableFuture<?>> acks = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            acks.add(n.publish(stream, List.of(Publish.of(prefix + "." + (i % 7), kb))));
+            acks.add(n.streams().publish(stream, List.of(Publish.of(prefix + "." + (i % 7), kb))));
             if (acks.size() == 20) {
                 CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).join();
                 acks.clear();
@@ -51,7 +51,7 @@ class SnapshotInstallTest {
     }
 
     int followerOf(String stream) {
-        RaftNode leader = cluster.awaitLeader(GroupName.stream(stream));
+        RaftNode leader = cluster.awaitLeader(stream);
         return cluster.indexOf(cluster.replicasOf(stream).stream().filter(n -> n != leader).findFirst()
                 .orElseThrow().name());
     }
@@ -60,20 +60,20 @@ class SnapshotInstallTest {
     void aFollowerFarBehindReceivesTheLeadersSnapshotAndCatchesUp() {
         cluster = snapshotting().start();
         RaftNode n = cluster.node(0);
-        n.createStream(StreamSpec.of("SNAP", 3, StreamLimits.unlimited())).join().value();
+        n.meta().createStream(StreamSpec.of("SNAP", 3, StreamLimits.unlimited())).join().value();
         publish(n, "SNAP", 5, "early");
         int f = followerOf("SNAP");
-        long followerLast = cluster.node(f).division(GroupName.stream("SNAP")).getRaftLog().getLastEntryTermIndex()
+        long followerLast = cluster.node(f).division(cluster.groupOf("SNAP")).getRaftLog().getLastEntryTermIndex()
                 .getIndex();
         cluster.stop(f);
 
         RaftNode via = cluster.running().get(0);
         publish(via, "SNAP", 300, "late");
-        via.createConsumer("SNAP", ConsumerSpec.of("C", ConsumerConfig.explicitAck(), StartPosition.all())).join()
+        via.meta().createConsumer("SNAP", ConsumerSpec.of("C", ConsumerConfig.explicitAck(), StartPosition.all())).join()
                 .value();
-        via.delivered("SNAP", "C", 1, 1, 1).join().value();
-        RaftNode leader = cluster.awaitLeader(GroupName.stream("SNAP"));
-        RaftServer.Division ld = leader.division(GroupName.stream("SNAP"));
+        via.streams().delivered("SNAP", "C", 1, 1, 1).join().value();
+        RaftNode leader = cluster.awaitLeader("SNAP");
+        RaftServer.Division ld = leader.division(cluster.groupOf("SNAP"));
         // the leader took snapshots and purged its log past everything the stopped follower has
         await().atMost(TestCluster.WAIT).until(() -> ld.getRaftLog().getStartIndex() > followerLast + 1);
         assertThat(ld.getStateMachine().getLatestSnapshot()).isNotNull();
@@ -83,7 +83,7 @@ class SnapshotInstallTest {
                 StoreContents.of(cluster.storeOf(back, "SNAP")).data())
                 .isEqualTo(StoreContents.of(cluster.storeOf(leader, "SNAP")).data()));
         // it got there through a snapshot: its log starts after the snapshot it installed
-        RaftServer.Division bd = back.division(GroupName.stream("SNAP"));
+        RaftServer.Division bd = back.division(cluster.groupOf("SNAP"));
         assertThat(bd.getStateMachine().getLatestSnapshot()).isNotNull();
         assertThat(bd.getRaftLog().getStartIndex()).isGreaterThan(followerLast + 1);
         assertThat(StoreContents.of(cluster.storeOf(back, "SNAP")).messages()).hasSize(305);
@@ -93,17 +93,17 @@ class SnapshotInstallTest {
     void aFollowerWhoseRaftDirectoryAndStoreWereWipedRebuildsItselfUnderTheSameName() {
         cluster = snapshotting().start();
         RaftNode n = cluster.node(0);
-        n.createStream(StreamSpec.of("WIPE", 3, StreamLimits.unlimited())).join().value();
+        n.meta().createStream(StreamSpec.of("WIPE", 3, StreamLimits.unlimited())).join().value();
         publish(n, "WIPE", 100, "a");
         // enough meta entries (with 8KB configuration documents, so segments fill) for the meta group to snapshot
         // and purge too
         byte[] doc = new byte[8 * 1024];
         for (int i = 0; i < 12; i++) {
-            n.createConsumer("WIPE", new ConsumerSpec("tmp", ConsumerConfig.explicitAck(), StartPosition.all(), doc))
+            n.meta().createConsumer("WIPE", new ConsumerSpec("tmp", ConsumerConfig.explicitAck(), StartPosition.all(), doc))
                     .join().value();
-            n.deleteConsumer("WIPE", "tmp").join().value();
+            n.meta().deleteConsumer("WIPE", "tmp").join().value();
         }
-        n.createConsumer("WIPE", ConsumerSpec.of("KEEP", ConsumerConfig.explicitAck(), StartPosition.newOnly()))
+        n.meta().createConsumer("WIPE", ConsumerSpec.of("KEEP", ConsumerConfig.explicitAck(), StartPosition.newOnly()))
                 .join().value();
         int f = followerOf("WIPE");
         cluster.stop(f);
@@ -114,18 +114,18 @@ class SnapshotInstallTest {
         RaftNode metaLeader = cluster.awaitLeader(GroupName.META);
         await().atMost(TestCluster.WAIT).until(() ->
                 metaLeader.division(GroupName.META).getRaftLog().getStartIndex() > 0);
-        RaftNode leader = cluster.awaitLeader(GroupName.stream("WIPE"));
+        RaftNode leader = cluster.awaitLeader("WIPE");
         await().atMost(TestCluster.WAIT).until(() ->
-                leader.division(GroupName.stream("WIPE")).getRaftLog().getStartIndex() > 0);
+                leader.division(cluster.groupOf("WIPE")).getRaftLog().getStartIndex() > 0);
 
         RaftNode back = cluster.restart(f);
-        await().atMost(TestCluster.WAIT).until(() -> back.stream("WIPE").isPresent()
-                && back.hosts(GroupName.stream("WIPE")));
+        await().atMost(TestCluster.WAIT).until(() -> back.meta().stream("WIPE").isPresent()
+                && back.streams().hosts("WIPE"));
         await().atMost(TestCluster.WAIT).untilAsserted(() -> assertThat(
                 StoreContents.of(cluster.storeOf(back, "WIPE")).data())
                 .isEqualTo(StoreContents.of(cluster.storeOf(leader, "WIPE")).data()));
         assertThat(StoreContents.of(cluster.storeOf(back, "WIPE")).messages()).hasSize(200);
-        assertThat(back.stream("WIPE").orElseThrow().consumers()).extracting(ConsumerAssignment::name)
+        assertThat(back.meta().stream("WIPE").orElseThrow().consumers()).extracting(ConsumerAssignment::name)
                 .containsExactly("KEEP");
         assertThat(back.division(GroupName.META).getStateMachine().getLatestSnapshot()).isNotNull();
     }

@@ -31,9 +31,13 @@ final class TestCluster implements AutoCloseable {
 
     static final Duration WAIT = Duration.ofSeconds(30);
 
-    /** Short timeouts (2 cores, many JVM threads): elections 0.5–1 s, proposals 10 s. */
+    /**
+     * Short timeouts (2 cores, many JVM threads): elections 0.5–1 s, proposals 10 s; leaderships stay where tests
+     * put them (no balancing back to the preferred leader unless a test asks).
+     */
     static RaftTiming fastTiming() {
         return RaftTiming.defaults()
+                .withBalanceAfter(Duration.ofHours(1))
                 .withElectionTimeout(Duration.ofMillis(500), Duration.ofMillis(1000))
                 .withFirstElectionTimeout(Duration.ofMillis(500))
                 .withRequestTimeout(Duration.ofSeconds(2))
@@ -74,7 +78,8 @@ final class TestCluster implements AutoCloseable {
                     .withTiming(timing)
                     .withLog(log)
                     .withClock(clock)
-                    .withRandom(new Random(name.hashCode()));
+                    .withRandom(new Random(name.hashCode()))
+                    .withGroupsPerReplicaSet(groupsPerSet);
         }
     }
 
@@ -82,6 +87,7 @@ final class TestCluster implements AutoCloseable {
     private final List<Slot> slots = new ArrayList<>();
     RaftTiming timing = fastTiming();
     RaftLogSettings log = smallLog();
+    int groupsPerSet;
 
     TestCluster(Path root, int nodes) {
         this.root = root;
@@ -92,6 +98,11 @@ final class TestCluster implements AutoCloseable {
 
     TestCluster withLog(RaftLogSettings l) {
         this.log = l;
+        return this;
+    }
+
+    TestCluster withGroupsPerSet(int n) {
+        this.groupsPerSet = n;
         return this;
     }
 
@@ -106,7 +117,7 @@ final class TestCluster implements AutoCloseable {
             open(i);
         }
         for (Slot s : slots) {
-            s.node.bootstrapMeta(peers()).join();
+            s.node.meta().bootstrap(peers()).join();
         }
         awaitMetaLeader();
         return this;
@@ -167,7 +178,7 @@ final class TestCluster implements AutoCloseable {
     /** Starts a stopped node again, as itself, and rejoins the meta group. */
     RaftNode restart(int i) {
         RaftNode n = open(i);
-        n.bootstrapMeta(peers()).join();
+        n.meta().bootstrap(peers()).join();
         return n;
     }
 
@@ -196,35 +207,56 @@ final class TestCluster implements AutoCloseable {
 
     RaftNode awaitMetaLeader() {
         await().atMost(WAIT).until(() -> running().stream()
-                .allMatch(n -> n.leader(GroupName.META).isPresent()
-                        && running().stream().anyMatch(m -> m.isLeader(GroupName.META))));
+                .allMatch(n -> n.meta().leader().isPresent()
+                        && running().stream().anyMatch(m -> m.meta().isLeader())));
         return leaderOf(GroupName.META);
     }
 
     /** The node that leads the group (and every running replica knows it). */
     RaftNode awaitLeader(GroupName group) {
         await().atMost(WAIT).until(() -> {
-            Optional<RaftNode> l = running().stream().filter(n -> n.isLeader(group)).findFirst();
-            return l.isPresent() && running().stream().filter(n -> n.hosts(group))
-                    .allMatch(n -> n.leader(group).equals(Optional.of(l.get().name())));
+            Optional<RaftNode> l = running().stream().filter(n -> n.health().isLeader(group)).findFirst();
+            return l.isPresent() && running().stream().filter(n -> n.health().hosts(group))
+                    .allMatch(n -> n.health().leader(group).equals(Optional.of(l.get().name())));
         });
         return leaderOf(group);
     }
 
+    /** The node that leads the stream's group (and every running replica knows it). */
+    RaftNode awaitLeader(String stream) {
+        return awaitLeader(groupOf(stream));
+    }
+
     RaftNode leaderOf(GroupName group) {
-        return running().stream().filter(n -> n.isLeader(group)).findFirst()
+        return running().stream().filter(n -> n.health().isLeader(group)).findFirst()
                 .orElseThrow(() -> new AssertionError("no leader of " + group));
+    }
+
+    RaftNode leaderOf(String stream) {
+        return leaderOf(groupOf(stream));
+    }
+
+    /** The stream group carrying a stream, once a running node's meta state knows it. */
+    GroupName groupOf(String stream) {
+        await().atMost(WAIT).until(() -> running().stream().anyMatch(n -> n.streams().groupOf(stream).isPresent()));
+        return running().stream().map(n -> n.streams().groupOf(stream)).filter(Optional::isPresent)
+                .map(Optional::get).findFirst().orElseThrow();
+    }
+
+    /** A stream's name in its group's entries and the node stores. */
+    String storeName(String stream) {
+        return running().get(0).locator().locate(stream).orElseThrow().storeName();
     }
 
     /** The running nodes holding a replica of the stream, by the meta state. */
     List<RaftNode> replicasOf(String stream) {
-        StreamAssignment a = running().get(0).stream(stream).orElseThrow();
+        StreamAssignment a = running().get(0).meta().stream(stream).orElseThrow();
         return running().stream().filter(n -> a.isOn(n.name())).toList();
     }
 
     /** A stream's store on a node (the node must host it). */
     StreamStore storeOf(RaftNode n, String stream) {
-        return n.readCurrent(stream, Function.identity()).orTimeout(30, TimeUnit.SECONDS).join();
+        return n.streams().readCurrent(stream, Function.identity()).orTimeout(30, TimeUnit.SECONDS).join();
     }
 
     Path raftDir(int i) {

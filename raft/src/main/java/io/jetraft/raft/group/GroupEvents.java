@@ -14,6 +14,9 @@ public interface GroupEvents {
     /** This division became leader and applied its first entry of {@code term}: it can serve. */
     void leaderReady(GroupName group, long term);
 
+    /** A stream joined or left the group (an attach or detach applied, or a snapshot installed). */
+    void streamsChanged(GroupName group);
+
     /** The group stopped applying on this node. */
     void halted(GroupName group, Halt halt);
 

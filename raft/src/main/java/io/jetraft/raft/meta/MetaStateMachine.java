@@ -14,6 +14,7 @@ import io.jetraft.raft.proto.MetaEntry;
 import io.jetraft.raft.proto.MetaReply;
 import io.jetraft.raft.proto.MetaSnapshot;
 import io.jetraft.raft.proto.PeerAddress;
+import io.jetraft.raft.proto.GroupRecord;
 import io.jetraft.raft.proto.StreamRecord;
 import io.jetraft.raft.proto.UpdateStream;
 import io.jetraft.storage.AppliedIndex;
@@ -59,22 +60,24 @@ import java.util.UUID;
 public final class MetaStateMachine extends GroupStateMachine {
 
     private static final Logger LOG = LoggerFactory.getLogger(MetaStateMachine.class);
-    /** Room the store name of a stream needs after the stream name ({@code #} and 12 hex digits). */
-    private static final int MAX_STREAM_NAME = 255 - 13;
-    private static final int MAX_REPLICAS = 5;
 
     private final NodeStore store;
     private final MetaView view;
     private final Random random;
     private final Duration reachableWithin;
+    private final int groupsPerSet;
 
+    /**
+     * @param groupsPerSet how many stream groups a new replica set gets when this node leads (0: one per member)
+     */
     public MetaStateMachine(NodeStore store, MetaView view, GroupEvents events, Clock clock, Random random,
-                            Duration reachableWithin) {
+                            Duration reachableWithin, int groupsPerSet) {
         super(GroupName.META, events, clock);
         this.store = store;
         this.view = view;
         this.random = random;
         this.reachableWithin = reachableWithin;
+        this.groupsPerSet = groupsPerSet;
     }
 
     // ------------------------------------------------------------------ store and snapshots
@@ -106,8 +109,12 @@ public final class MetaStateMachine extends GroupStateMachine {
         for (StreamRecord r : snap.getStreamsList()) {
             records.put(MetaState.key(r.getName()), r.toByteArray());
         }
+        for (GroupRecord g : snap.getGroupsList()) {
+            records.put(MetaState.groupKey(g.getGroupId()), g.toByteArray());
+        }
         store.metaRecords().replaceAll(at, records);
-        LOG.info("Restored the meta state ({} streams) at index {} from {}", records.size(), at.index(), file);
+        LOG.info("Restored the meta state ({} streams, {} stream groups) at index {} from {}",
+                snap.getStreamsCount(), snap.getGroupsCount(), at.index(), file);
     }
 
     @Override
@@ -119,7 +126,8 @@ public final class MetaStateMachine extends GroupStateMachine {
     protected AppliedIndex writeSnapshot(Path file) throws IOException {
         // on the apply thread: the records and their index cannot change meanwhile
         AppliedIndex at = store.metaRecords().appliedIndex();
-        MetaSnapshot snap = MetaSnapshot.newBuilder().addAllStreams(view.get().streams()).build();
+        MetaSnapshot snap = MetaSnapshot.newBuilder().addAllStreams(view.get().streams())
+                .addAllGroups(view.get().groups()).build();
         try (OutputStream out = Files.newOutputStream(file)) {
             snap.writeTo(out);
         }
@@ -145,10 +153,11 @@ public final class MetaStateMachine extends GroupStateMachine {
             case CREATE_STREAM -> {
                 CreateStream c = entry.getCreateStream();
                 int replicas = Math.max(1, c.getReplicas());
-                List<PeerAddress> peers = replicas > MAX_REPLICAS ? List.of()
-                        : Placement.choose(replicas, candidates(), view.get().replicasPerPeer(), random);
+                List<PeerAddress> peers = replicas > MetaChanges.MAX_REPLICAS ? List.of()
+                        : Placement.choose(replicas, candidates(), view.get().replicasPerPeer(), random,
+                        c.getPreferredLeader());
                 yield entry.toBuilder().setCreateStream(c.toBuilder().clearPeers().addAllPeers(peers)
-                        .setNowNanos(now)).build();
+                        .setNowNanos(now).setGroupsPerSet(groupsPerSet)).build();
             }
             case ASSIGN_CONSUMER -> entry.toBuilder().setAssignConsumer(
                     entry.getAssignConsumer().toBuilder().setNowNanos(now)).build();
@@ -186,12 +195,6 @@ public final class MetaStateMachine extends GroupStateMachine {
 
     // ------------------------------------------------------------------ every node
 
-    private record Change(MetaState state, Map<String, byte[]> puts, List<String> deletes, MetaReply reply) {
-        static Change refused(MetaState s, JsError e) {
-            return new Change(s, Map.of(), List.of(), MetaReply.newBuilder().setError(EntryCodec.error(e)).build());
-        }
-    }
-
     @Override
     protected ByteString apply(LogEntryProto logEntry, AppliedIndex at) {
         MetaEntry entry;
@@ -206,7 +209,7 @@ public final class MetaStateMachine extends GroupStateMachine {
         }
         try {
             MetaState before = view.get();
-            Change c = decide(before, entry, at);
+            MetaChanges.Change c = MetaChanges.decide(before, entry, at);
             Outcome<Void> written = store.metaRecords().apply(at, c.puts(), c.deletes());
             if (written instanceof Outcome.Skipped<Void>) {
                 return RatisBytes.of(MetaReply.newBuilder().setReplayed(true).build());
@@ -219,168 +222,5 @@ public final class MetaStateMachine extends GroupStateMachine {
         } catch (RuntimeException e) {
             throw halt(at, "applying the " + entry.getKindCase() + " entry failed", e);
         }
-    }
-
-    private Change decide(MetaState s, MetaEntry entry, AppliedIndex at) {
-        return switch (entry.getKindCase()) {
-            case CREATE_STREAM -> createStream(s, entry.getCreateStream(), at);
-            case UPDATE_STREAM -> updateStream(s, entry.getUpdateStream());
-            case DELETE_STREAM -> {
-                String name = entry.getDeleteStream().getName();
-                if (s.stream(name).isEmpty()) {
-                    yield Change.refused(s, streamNotFound());
-                }
-                yield new Change(s.without(name), Map.of(), List.of(MetaState.key(name)),
-                        MetaReply.newBuilder().setStream(s.stream(name).get()).build());
-            }
-            case ASSIGN_CONSUMER -> assignConsumer(s, entry.getAssignConsumer());
-            case UNASSIGN_CONSUMER -> {
-                var u = entry.getUnassignConsumer();
-                StreamRecord r = s.stream(u.getStream()).orElse(null);
-                if (r == null) {
-                    yield Change.refused(s, streamNotFound());
-                }
-                int i = consumerIndex(r, u.getName());
-                if (i < 0) {
-                    yield Change.refused(s, JsError.consumerNotFound());
-                }
-                ConsumerRecord gone = r.getConsumers(i);
-                StreamRecord without = r.toBuilder().removeConsumers(i).build();
-                yield put(s, without, MetaReply.newBuilder().setStream(without).setConsumer(gone).build());
-            }
-            default -> throw new IllegalStateException("unhandled meta entry " + entry.getKindCase());
-        };
-    }
-
-    private Change createStream(MetaState s, CreateStream c, AppliedIndex at) {
-        String name = c.getName();
-        if (!isValidName(name)) {
-            return Change.refused(s, JsError.invalidStreamConfig(
-                    "stream name is required and can not contain '.', '*', '>', '/', '\\', whitespace or controls"));
-        }
-        if (name.length() > MAX_STREAM_NAME) {
-            return Change.refused(s, JsError.invalidStreamConfig("stream name is too long, maximum allowed is "
-                    + MAX_STREAM_NAME));
-        }
-        int replicas = Math.max(1, c.getReplicas());
-        if (replicas > MAX_REPLICAS) {
-            return Change.refused(s, JsError.invalidStreamConfig("maximum replicas is " + MAX_REPLICAS));
-        }
-        StreamLimits.Validated v = EntryCodec.limits(c.getLimits()).validate();
-        if (v.error() != null) {
-            return Change.refused(s, v.error());
-        }
-        StreamRecord existing = s.stream(name).orElse(null);
-        if (existing != null) {
-            boolean same = EntryCodec.limits(existing.getLimits()).equals(v.limits())
-                    && existing.getPeersCount() == replicas && existing.getConfig().equals(c.getConfig());
-            return same ? new Change(s, Map.of(), List.of(), MetaReply.newBuilder().setStream(existing).build())
-                    : Change.refused(s, JsError.streamNameInUse());
-        }
-        if (c.getPeersCount() < replicas) {
-            return Change.refused(s, new JsError(400, 10005, "no suitable peers for placement"));
-        }
-        StreamRecord r = StreamRecord.newBuilder()
-                .setName(name)
-                .setGroupId(groupId(name, at).toString())
-                .addAllPeers(c.getPeersList().subList(0, replicas))
-                .setInitialLimits(EntryCodec.limits(v.limits()))
-                .setLimits(EntryCodec.limits(v.limits()))
-                .setConfig(c.getConfig())
-                .setCreatedNanos(c.getNowNanos())
-                .build();
-        return put(s, r, MetaReply.newBuilder().setStream(r).setCreated(true).build());
-    }
-
-    private Change updateStream(MetaState s, UpdateStream u) {
-        StreamRecord r = s.stream(u.getName()).orElse(null);
-        if (r == null) {
-            return Change.refused(s, streamNotFound());
-        }
-        if (u.getReplicas() != 0 && u.getReplicas() != r.getPeersCount()) {
-            return Change.refused(s, JsError.invalidStreamConfig(
-                    "changing the number of replicas of a stream is not supported by this jetraft"));
-        }
-        StreamLimits.Validated v = EntryCodec.limits(u.getLimits()).validate();
-        if (v.error() != null) {
-            return Change.refused(s, v.error());
-        }
-        if (v.limits().retention() != EntryCodec.limits(r.getLimits()).retention()) {
-            return Change.refused(s, JsError.invalidStreamConfig(
-                    "stream configuration update can not change retention policy"));
-        }
-        StreamRecord updated = r.toBuilder().setLimits(EntryCodec.limits(v.limits())).setConfig(u.getConfig())
-                .build();
-        return put(s, updated, MetaReply.newBuilder().setStream(updated).build());
-    }
-
-    private Change assignConsumer(MetaState s, AssignConsumer a) {
-        StreamRecord r = s.stream(a.getStream()).orElse(null);
-        if (r == null) {
-            return Change.refused(s, streamNotFound());
-        }
-        if (!isValidName(a.getName())) {
-            return Change.refused(s, new JsError(400, 10103, "durable name can not contain '.', '*', '>'"));
-        }
-        int i = consumerIndex(r, a.getName());
-        if (i >= 0) {
-            ConsumerRecord old = r.getConsumers(i);
-            ConsumerRecord updated = old.toBuilder().setSettings(a.getSettings()).setConfig(a.getConfig()).build();
-            if (updated.equals(old)) {
-                return new Change(s, Map.of(), List.of(), MetaReply.newBuilder().setStream(r).setConsumer(old).build());
-            }
-            StreamRecord nr = r.toBuilder().setConsumers(i, updated).build();
-            return put(s, nr, MetaReply.newBuilder().setStream(nr).setConsumer(updated).build());
-        }
-        ConsumerRecord c = ConsumerRecord.newBuilder()
-                .setName(a.getName())
-                .setSettings(a.getSettings())
-                .setStart(a.getStart())
-                .setConfig(a.getConfig())
-                .setCreatedNanos(a.getNowNanos())
-                .build();
-        StreamRecord nr = r.toBuilder().addConsumers(c).build();
-        return put(s, nr, MetaReply.newBuilder().setStream(nr).setConsumer(c).setCreated(true).build());
-    }
-
-    private static Change put(MetaState s, StreamRecord r, MetaReply reply) {
-        return new Change(s.with(r), Map.of(MetaState.key(r.getName()), r.toByteArray()), List.of(), reply);
-    }
-
-    /**
-     * A stream group's id, from the meta entry that created it: the same on every node, and new for every creation
-     * (a stream deleted and created again never meets the old group's directories or data).
-     */
-    static UUID groupId(String stream, AppliedIndex createdAt) {
-        return UUID.nameUUIDFromBytes(("jetraft/stream/" + stream + "/" + createdAt.term() + "/" + createdAt.index())
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    }
-
-    private static int consumerIndex(StreamRecord r, String name) {
-        for (int i = 0; i < r.getConsumersCount(); i++) {
-            if (r.getConsumers(i).getName().equals(name)) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    private static JsError streamNotFound() {
-        return new JsError(404, 10059, "stream not found");
-    }
-
-    /** nats-server's rule for stream and consumer names: no subject tokens, path separators, spaces or controls. */
-    static boolean isValidName(String name) {
-        if (name == null || name.isEmpty()) {
-            return false;
-        }
-        for (int i = 0; i < name.length(); i++) {
-            char ch = name.charAt(i);
-            if (ch == '.' || ch == '*' || ch == '>' || ch == '/' || ch == '\\' || Character.isWhitespace(ch)
-                    || Character.isISOControl(ch)) {
-                return false;
-            }
-        }
-        return true;
     }
 }

@@ -1,6 +1,7 @@
 package io.jetraft.raft.meta;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.jetraft.raft.proto.GroupRecord;
 import io.jetraft.raft.proto.StreamRecord;
 import io.jetraft.storage.MetaRecords;
 
@@ -33,17 +34,19 @@ public final class MetaView {
 
     static MetaState decode(Map<String, byte[]> records) {
         List<StreamRecord> streams = new ArrayList<>();
+        List<GroupRecord> groups = new ArrayList<>();
         for (Map.Entry<String, byte[]> e : records.entrySet()) {
-            if (!e.getKey().startsWith(MetaState.STREAM_PREFIX)) {
-                continue;
-            }
             try {
-                streams.add(StreamRecord.parseFrom(e.getValue()));
+                if (e.getKey().startsWith(MetaState.STREAM_PREFIX)) {
+                    streams.add(StreamRecord.parseFrom(e.getValue()));
+                } else if (e.getKey().startsWith(MetaState.GROUP_PREFIX)) {
+                    groups.add(GroupRecord.parseFrom(e.getValue()));
+                }
             } catch (InvalidProtocolBufferException ex) {
                 throw new IllegalStateException("the meta record '" + e.getKey() + "' in the store cannot be decoded ("
                         + ex.getMessage() + "); the store was damaged or written by another program", ex);
             }
         }
-        return MetaState.of(streams);
+        return MetaState.of(streams, groups);
     }
 }

@@ -86,6 +86,14 @@ public final class LeadershipTransfer {
      * Does nothing when the transfer was settled before it could start (the deadline passed first).
      */
     public CompletableFuture<GroupTransfer> start(long deadlineNanos) {
+        return start(deadlineNanos, Optional.empty());
+    }
+
+    /**
+     * As {@link #start(long)}, to {@code preferred} when it is one of the current followers (the caller spreads the
+     * new leaderships over the other nodes), else to the most up-to-date current follower.
+     */
+    public CompletableFuture<GroupTransfer> start(long deadlineNanos, Optional<String> preferred) {
         if (!state.compareAndSet(State.INIT, State.REQUESTED)) {
             if (result.isDone()) {
                 return result;
@@ -98,11 +106,10 @@ public final class LeadershipTransfer {
             finish(State.MOVED, h.leader(), "this node no longer led it");
             return result;
         }
-        Optional<ReplicaHealth> best = h.replicas().stream()
-                .filter(r -> !r.self() && r.known() && r.lastContact().isPresent()
-                        && r.lastContact().get().compareTo(currentWithin) <= 0)
-                .max(Comparator.comparingLong((ReplicaHealth r) -> r.matchIndex().orElse(-1))
-                        .thenComparing(r -> r.lastContact().get(), Comparator.reverseOrder()));
+        java.util.List<ReplicaHealth> current = currentFollowers(h, currentWithin);
+        Optional<ReplicaHealth> best = current.stream().filter(r -> preferred.isPresent()
+                        && r.peer().equals(preferred.get())).findFirst()
+                .or(() -> current.stream().findFirst());
         if (best.isEmpty()) {
             finish(State.NO_CURRENT_FOLLOWER, Optional.empty(), "no follower heard from within "
                     + currentWithin.toMillis() + " ms");
@@ -119,6 +126,19 @@ public final class LeadershipTransfer {
             settle(null, e, deadlineNanos, to.lag());
         }
         return result;
+    }
+
+    /**
+     * The followers heard from within {@code currentWithin}, the most up-to-date first (highest match index, then
+     * the most recently heard).
+     */
+    public static java.util.List<ReplicaHealth> currentFollowers(GroupHealth h, Duration currentWithin) {
+        return h.replicas().stream()
+                .filter(r -> !r.self() && r.known() && r.lastContact().isPresent()
+                        && r.lastContact().get().compareTo(currentWithin) <= 0)
+                .sorted(Comparator.comparingLong((ReplicaHealth r) -> r.matchIndex().orElse(-1)).reversed()
+                        .thenComparing(r -> r.lastContact().get()))
+                .toList();
     }
 
     /** Settles the transfer if its outcome is known by now (another leader, or the target elected); else waits. */

@@ -100,12 +100,25 @@ public final class JetStreamService implements AutoCloseable {
             // lets Ratis count it written before its fsync, as nats-server's lazy sync acknowledges before it
             RaftNodeConfig raftConfig = RaftNodeConfig.of(serverName, raftAddress, store, js.storeDir().resolve("raft"));
             raft = RaftNode.start(raftConfig.withLog(raftConfig.log().withSync(js.syncAlways()
-                    ? io.jetraft.raft.LogSync.FSYNC_BEFORE_ACK : io.jetraft.raft.LogSync.UNSAFE_ACK_BEFORE_FSYNC)));
+                    ? io.jetraft.raft.LogSync.FSYNC_BEFORE_ACK : io.jetraft.raft.LogSync.UNSAFE_ACK_BEFORE_FSYNC))
+                    .withGroupsPerReplicaSet(js.groupsPerReplicaSet().orElse(0)));
         } catch (IOException | RuntimeException e) {
             store.close();
             throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
         }
-        raft.addLeaderListener(this::leaderChanged);
+        raft.addLeaderListener(new io.jetraft.raft.LeaderListener() {
+            @Override
+            public void leaderChanged(LeaderChange change) {
+                JetStreamService.this.leaderChanged(change);
+            }
+
+            @Override
+            public void streamsChanged(GroupName group) {
+                reconcileLedStreams();
+            }
+        });
+        // the balancer never hands a stream group to a peer that is offline or leaving
+        raft.avoidPeers(this::isOffline);
         api = new JsApi(this);
         apiSubscription = internal.subscribe("$JS.API.>", null, false, pool, api::handle);
         timer.scheduleWithFixedDelay(this::tick, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
@@ -142,7 +155,7 @@ public final class JetStreamService implements AutoCloseable {
             return;
         }
         LOG.info("Forming the JetStream meta group with {}", peers);
-        raft.bootstrapMeta(peers).whenComplete((v, err) -> {
+        raft.meta().bootstrap(peers).whenComplete((v, err) -> {
             if (err != null) {
                 LOG.error("Could not form the JetStream meta group: {}", err.toString());
                 metaBootstrapped.set(false);
@@ -166,8 +179,20 @@ public final class JetStreamService implements AutoCloseable {
             }
             return;
         }
-        String stream = change.group().stream();
-        if (change.local() && !streamLayerStopped) {
+        reconcileLedStreams();
+    }
+
+    /**
+     * Runs a {@link LedStream} for exactly the streams this node leads now (the streams of the stream groups it leads
+     * and serves): started for new ones, stopped for those that went. Level-triggered: on every leadership or stream
+     * change of a group, and on every tick.
+     */
+    private synchronized void reconcileLedStreams() {
+        if (streamLayerStopped || raft == null) {
+            return;
+        }
+        java.util.Set<String> want = raft.streams().ledHere();
+        for (String stream : want) {
             led.computeIfAbsent(stream, s -> {
                 Optional<StoreAndAssignment> sa = storeAndAssignment(s);
                 if (sa.isEmpty()) {
@@ -177,10 +202,13 @@ public final class JetStreamService implements AutoCloseable {
                 l.executor().execute(() -> l.start(sa.get().assignment()));
                 return l;
             });
-        } else {
-            LedStream l = led.remove(stream);
-            if (l != null) {
-                l.executor().execute(l::stop);
+        }
+        for (String stream : List.copyOf(led.keySet())) {
+            if (!want.contains(stream)) {
+                LedStream l = led.remove(stream);
+                if (l != null) {
+                    l.executor().execute(l::stop);
+                }
             }
         }
     }
@@ -189,8 +217,8 @@ public final class JetStreamService implements AutoCloseable {
     }
 
     private Optional<StoreAndAssignment> storeAndAssignment(String stream) {
-        Optional<StreamAssignment> a = raft.stream(stream);
-        Optional<StreamStore> s = raft.localStore(stream);
+        Optional<StreamAssignment> a = raft.meta().stream(stream);
+        Optional<StreamStore> s = raft.streams().localStore(stream);
         if (a.isEmpty() || s.isEmpty()) {
             return Optional.empty();
         }
@@ -205,15 +233,8 @@ public final class JetStreamService implements AutoCloseable {
                 // stopping
             }
         }
-        // a stream led here whose group went away (deleted) stops
-        for (String s : led.keySet()) {
-            if (raft.stream(s).isEmpty()) {
-                LedStream l = led.remove(s);
-                if (l != null) {
-                    l.executor().execute(l::stop);
-                }
-            }
-        }
+        // streams that joined or left a group led here, or a leadership this node gained or lost
+        reconcileLedStreams();
     }
 
     // ---- what the parts share ----------------------------------------------------------------------------------
@@ -306,28 +327,37 @@ public final class JetStreamService implements AutoCloseable {
             return Optional.of("JetStream is not current with the meta leader");
         }
         for (GroupHealth g : health()) {
-            if (g.group().isMeta()) {
+            List<String> streams = g.group().isMeta() ? List.of() : raft.streams().streamsOf(g.group());
+            if (streams.isEmpty()) {
                 continue;
             }
             if (g.halt().isPresent()) {
-                return Optional.of("JetStream stream '$G > " + g.group().stream() + "' is not current: group node "
-                        + "unhealthy");
+                return Optional.of("JetStream stream '$G > " + streams.get(0) + "' is not current: group node "
+                        + "unhealthy (" + describe(g.group(), streams) + " stopped applying at index "
+                        + g.halt().get().index() + ": " + g.halt().get().reason() + ")");
             }
             if (!g.current()) {
-                return Optional.of("JetStream stream '$G > " + g.group().stream() + "' is not current: stream "
-                        + "catching up");
+                return Optional.of("JetStream stream '$G > " + streams.get(0) + "' is not current: stream "
+                        + "catching up (" + describe(g.group(), streams) + ")");
             }
         }
         return Optional.empty();
     }
 
+    /** A stream group and the streams it carries, for operators: "stream group 1a2b3c4d (A, B and 3 more)". */
+    static String describe(GroupName group, List<String> streams) {
+        String names = streams.size() <= 3 ? String.join(", ", streams)
+                : String.join(", ", streams.subList(0, 3)) + " and " + (streams.size() - 3) + " more";
+        return group + " with stream" + (streams.size() == 1 ? " " : "s ") + names;
+    }
+
     /** Health of every Raft group on this node (for /healthz, /jsz and reports). */
     public List<GroupHealth> health() {
-        return raft == null ? List.of() : raft.health();
+        return raft == null ? List.of() : raft.health().all();
     }
 
     public Optional<GroupHealth> metaHealth() {
-        return raft == null ? Optional.empty() : raft.health(GroupName.META);
+        return raft == null ? Optional.empty() : raft.health().health(GroupName.META);
     }
 
     public RaftNode raftNode() {
@@ -346,8 +376,8 @@ public final class JetStreamService implements AutoCloseable {
 
     /** Lame-duck step 2: every leadership moved to a current follower within the bound; never elected again. */
     public TransferReport transferLeadership(Duration bound) {
-        raft.pauseElections();
-        return raft.transferLeadership(bound);
+        raft.leadership().pauseElections();
+        return raft.leadership().transferAll(bound);
     }
 
     /** Lame-duck step 3: no more API answers, publishes or deliveries from this node. */

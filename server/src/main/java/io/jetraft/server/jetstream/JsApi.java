@@ -161,10 +161,10 @@ final class JsApi {
             serveLocally(api, stream, m);
             return;
         }
-        if (js.raft().stream(stream).isEmpty()) {
+        if (js.raft().meta().stream(stream).isEmpty()) {
             throw new ApiException(JsErrors.STREAM_NOT_FOUND);
         }
-        if (js.raft().leader(GroupName.stream(stream)).isEmpty()) {
+        if (js.raft().streams().leader(stream).isEmpty()) {
             throw new ApiException(JsErrors.CLUSTER_NOT_AVAILABLE);
         }
         js.internal().request("$JSR." + stream + "." + api, m.headers(), m.data(), FORWARD_TIMEOUT)
@@ -192,12 +192,12 @@ final class JsApi {
                     case "CONSUMER.INFO" -> send(m.reply(), consumerInfo(stream, name(t, 3), "consumer_info"));
                     case "CONSUMER.LIST" -> consumerList(stream, m);
                     case "DIRECT.GET" -> directGet(stream, t, m);
-                    case "STREAM.LEADER" -> stepDown(GroupName.stream(stream), m, "stream_leader_stepdown");
+                    case "STREAM.LEADER" -> stepDown(groupOf(stream), m, "stream_leader_stepdown");
                     case "CONSUMER.LEADER" -> {
-                        js.raft().stream(stream).flatMap(a -> a.consumer(name(t, 4)))
+                        js.raft().meta().stream(stream).flatMap(a -> a.consumer(name(t, 4)))
                                 .orElseThrow(() -> new ApiException(JsErrors.CONSUMER_NOT_FOUND));
-                        // a consumer is led by its stream's leader: stepping it down moves the stream
-                        stepDown(GroupName.stream(stream), m, "consumer_leader_stepdown");
+                        // a consumer is led by its stream's leader: stepping it down moves the stream's group
+                        stepDown(groupOf(stream), m, "consumer_leader_stepdown");
                     }
                     default -> throw new ApiException(JsErrors.BAD_REQUEST);
                 }
@@ -219,15 +219,15 @@ final class JsApi {
             throw new ApiException(400, 10056, "stream name in subject does not match request");
         }
         List<String> others = new ArrayList<>();
-        for (StreamAssignment a : js.raft().streams()) {
+        for (StreamAssignment a : js.raft().meta().streams()) {
             if (!a.name().equals(name)) {
                 others.addAll(LedStream.subjects(a));
             }
         }
-        int clusterSize = js.clustered() ? js.raft().metaPeers().size() : 0;
+        int clusterSize = js.clustered() ? js.raft().meta().peers().size() : 0;
         ObjectNode config = StreamConfigs.normalize(body, others, clusterSize,
                 js.config().maxPayload().bytes());
-        Optional<StreamAssignment> existing = js.raft().stream(name);
+        Optional<StreamAssignment> existing = js.raft().meta().stream(name);
         if (update) {
             if (existing.isEmpty()) {
                 throw new ApiException(JsErrors.STREAM_NOT_FOUND);
@@ -244,8 +244,8 @@ final class JsApi {
         }
         StreamSpec spec = new StreamSpec(name, config.get("num_replicas").asInt(), StreamConfigs.limits(config),
                 bytes(config));
-        CompletableFuture<Result<StreamAssignment>> f = update ? js.raft().updateStream(spec)
-                : js.raft().createStream(spec);
+        CompletableFuture<Result<StreamAssignment>> f = update ? js.raft().meta().updateStream(spec)
+                : js.raft().meta().createStream(spec);
         f.whenComplete((r, err) -> {
             if (err != null) {
                 error(m.reply(), kind, failure(err));
@@ -290,7 +290,7 @@ final class JsApi {
 
     /** Until the stream's leader serves it: its first subject has a subscriber here (its own, or through a route). */
     private void pollLeader(String stream, long deadline, CompletableFuture<Void> done) {
-        boolean served = js.raft().leader(GroupName.stream(stream)).isPresent() && js.raft().stream(stream)
+        boolean served = js.raft().streams().leader(stream).isPresent() && js.raft().meta().stream(stream)
                 .map(a -> LedStream.subjects(a).stream().findFirst().map(JsApi::sampleSubject)
                         .map(js::hasInterest).orElse(true))
                 .orElse(true);
@@ -314,10 +314,10 @@ final class JsApi {
     }
 
     private void streamDelete(String name, String reply) {
-        if (js.raft().stream(name).isEmpty()) {
+        if (js.raft().meta().stream(name).isEmpty()) {
             throw new ApiException(JsErrors.STREAM_NOT_FOUND);
         }
-        js.raft().deleteStream(name).whenComplete((r, err) -> {
+        js.raft().meta().deleteStream(name).whenComplete((r, err) -> {
             if (err != null) {
                 error(reply, "stream_delete", failure(err));
             } else if (!r.isOk()) {
@@ -335,7 +335,7 @@ final class JsApi {
         int offset = Math.max(0, req.path("offset").asInt(0));
         String subject = req.path("subject").asText("");
         List<String> names = new ArrayList<>();
-        for (StreamAssignment a : js.raft().streams()) {
+        for (StreamAssignment a : js.raft().meta().streams()) {
             if (subject.isEmpty() || LedStream.subjects(a).stream().anyMatch(s -> StreamConfigs.overlap(s,
                     subject))) {
                 names.add(a.name());
@@ -356,7 +356,7 @@ final class JsApi {
         JsonNode req = JsRequest.STREAM_LIST.decode(m.data());
         int offset = Math.max(0, req.path("offset").asInt(0));
         String subject = req.path("subject").asText("");
-        List<StreamAssignment> all = new ArrayList<>(js.raft().streams());
+        List<StreamAssignment> all = new ArrayList<>(js.raft().meta().streams());
         all.removeIf(a -> !subject.isEmpty() && LedStream.subjects(a).stream()
                 .noneMatch(s -> StreamConfigs.overlap(s, subject)));
         all.sort((a, b) -> a.name().compareTo(b.name()));
@@ -402,7 +402,7 @@ final class JsApi {
             });
             return f;
         }
-        if (js.raft().leader(GroupName.stream(stream)).isEmpty()) {
+        if (js.raft().streams().leader(stream).isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
         return js.internal().request("$JSR." + stream + ".STREAM.INFO." + stream, null, new byte[0], FORWARD_TIMEOUT)
@@ -418,10 +418,10 @@ final class JsApi {
 
     private void streamPurge(String name, InternalMessage m) {
         JsonNode req = JsRequest.STREAM_PURGE.decode(m.data());
-        if (js.raft().stream(name).isEmpty()) {
+        if (js.raft().meta().stream(name).isEmpty()) {
             throw new ApiException(JsErrors.STREAM_NOT_FOUND);
         }
-        JsonNode config = readConfig(js.raft().stream(name).get());
+        JsonNode config = readConfig(js.raft().meta().stream(name).get());
         if (config.path("deny_purge").asBoolean(false)) {
             throw new ApiException(400, 10012 + 4, "stream purge is not permitted");
         }
@@ -431,7 +431,7 @@ final class JsApi {
             throw new ApiException(400, 10003, "bad request");
         }
         PurgeRequest purge = new PurgeRequest(req.path("filter").asText(""), seq, keep);
-        js.raft().purge(name, purge).whenComplete((r, err) -> {
+        js.raft().streams().purge(name, purge).whenComplete((r, err) -> {
             if (err != null) {
                 error(m.reply(), "stream_purge", failure(err));
             } else if (!r.isOk()) {
@@ -447,7 +447,7 @@ final class JsApi {
 
     private void msgDelete(String name, InternalMessage m) {
         JsonNode req = JsRequest.MSG_DELETE.decode(m.data());
-        Optional<StreamAssignment> a = js.raft().stream(name);
+        Optional<StreamAssignment> a = js.raft().meta().stream(name);
         if (a.isEmpty()) {
             throw new ApiException(JsErrors.STREAM_NOT_FOUND);
         }
@@ -458,7 +458,7 @@ final class JsApi {
         if (seq <= 0) {
             throw new ApiException(JsErrors.BAD_REQUEST);
         }
-        js.raft().deleteMessage(name, seq).whenComplete((r, err) -> {
+        js.raft().streams().deleteMessage(name, seq).whenComplete((r, err) -> {
             if (err != null) {
                 error(m.reply(), "stream_msg_delete", failure(err));
             } else if (!r.isOk()) {
@@ -480,29 +480,30 @@ final class JsApi {
     private void stepDown(GroupName group, InternalMessage m, String kind) {
         JsonNode req = JsRequest.LEADER_STEPDOWN.decode(m.data());
         String preferred = req.path("placement").path("preferred").asText("");
-        if (!preferred.isEmpty() && js.raft().metaPeers().stream().noneMatch(p -> p.name().equals(preferred))) {
+        if (!preferred.isEmpty() && js.raft().meta().peers().stream().noneMatch(p -> p.name().equals(preferred))) {
             throw new ApiException(400, 10040, "peer not a member");
         }
-        CompletableFuture.runAsync(() -> {
-            boolean moved;
-            if (!preferred.isEmpty()) {
-                moved = js.raft().transferTo(group, preferred, Duration.ofSeconds(2)).join();
-            } else {
-                moved = js.raft().stepDown(group).moved();
-            }
-            if (!moved) {
-                error(m.reply(), kind, new JsError(500, 10041, "leadership transfer of " + group + " failed"));
-                return;
-            }
-            ObjectNode r = response(kind);
-            r.put("success", true);
-            send(m.reply(), r);
-        });
+        js.raft().leadership().stepDown(group, preferred.isEmpty() ? Optional.empty() : Optional.of(preferred))
+                .whenComplete((moved, err) -> {
+                    if (err != null || !moved) {
+                        error(m.reply(), kind, new JsError(500, 10041, "leadership transfer of " + group
+                                + " failed"));
+                        return;
+                    }
+                    ObjectNode r = response(kind);
+                    r.put("success", true);
+                    send(m.reply(), r);
+                });
+    }
+
+    /** The stream group carrying a stream: its leader is the stream's leader, and they move together. */
+    private GroupName groupOf(String stream) {
+        return js.raft().streams().groupOf(stream).orElseThrow(() -> new ApiException(JsErrors.STREAM_NOT_FOUND));
     }
 
     /** META.LEADER.STEPDOWN: done by the meta leader, wherever the request arrived. */
     private void metaStepDown(InternalMessage m) {
-        if (js.raft().isLeader(GroupName.META)) {
+        if (js.raft().meta().isLeader()) {
             stepDown(GroupName.META, m, "meta_leader_stepdown");
             return;
         }
@@ -526,8 +527,8 @@ final class JsApi {
 
     /** StreamInfo from this node's own (current, leader) copy. Runs on the stream's executor. */
     private ObjectNode streamInfo(String name, String kind, byte[] request) {
-        Optional<StreamAssignment> a = js.raft().stream(name);
-        Optional<StreamStore> store = js.raft().localStore(name);
+        Optional<StreamAssignment> a = js.raft().meta().stream(name);
+        Optional<StreamStore> store = js.raft().streams().localStore(name);
         if (a.isEmpty() || store.isEmpty()) {
             throw new ApiException(JsErrors.STREAM_NOT_FOUND);
         }
@@ -555,14 +556,14 @@ final class JsApi {
             store.get().subjectCounts(subjectsFilter).forEach(subjects::put);
         }
         state.put("consumer_count", a.get().consumers().size());
-        info.set("cluster", clusterInfo(GroupName.stream(name)));
+        info.set("cluster", clusterInfo(name));
         info.put("ts", time(Instant.now()));
         return info;
     }
 
     /** StreamInfo from the meta group only (no leader reachable): configuration, no state. */
     private ObjectNode streamInfoFromView(String name, String kind) {
-        StreamAssignment a = js.raft().stream(name).orElseThrow(() -> new ApiException(JsErrors.STREAM_NOT_FOUND));
+        StreamAssignment a = js.raft().meta().stream(name).orElseThrow(() -> new ApiException(JsErrors.STREAM_NOT_FOUND));
         ObjectNode info = response(kind);
         info.set("config", readConfig(a));
         info.put("created", time(a.created()));
@@ -574,19 +575,22 @@ final class JsApi {
         state.put("last_seq", 0);
         state.put("last_ts", nanosTime(0));
         state.put("consumer_count", a.consumers().size());
-        info.set("cluster", clusterInfo(GroupName.stream(name)));
+        info.set("cluster", clusterInfo(name));
         info.put("ts", time(Instant.now()));
         return info;
     }
 
-    /** The cluster block: leader and the other replicas with current, active, lag and offline. */
-    private ObjectNode clusterInfo(GroupName group) {
+    /**
+     * The cluster block of a stream: its group's leader and the other replicas with current, active, lag and
+     * offline, as nats-server shows a stream's.
+     */
+    private ObjectNode clusterInfo(String stream) {
         ObjectNode c = JSON.createObjectNode();
         if (js.clustered()) {
             c.put("name", js.config().cluster().map(cl -> cl.name()).orElse(""));
         }
-        Optional<GroupHealth> h = js.raft().health(group);
-        Optional<String> leader = js.raft().leader(group);
+        Optional<GroupHealth> h = js.raft().streams().health(stream);
+        Optional<String> leader = js.raft().streams().leader(stream);
         leader.ifPresent(l -> c.put("leader", l));
         if (h.isPresent() && js.clustered()) {
             ArrayNode replicas = JSON.createArrayNode();
@@ -613,7 +617,7 @@ final class JsApi {
     }
 
     private void msgGet(String stream, InternalMessage m) {
-        StreamStore store = js.raft().localStore(stream).orElseThrow(() -> new ApiException(JsErrors.STREAM_NOT_FOUND));
+        StreamStore store = js.raft().streams().localStore(stream).orElseThrow(() -> new ApiException(JsErrors.STREAM_NOT_FOUND));
         StoredMessage msg = find(store, JsRequest.MSG_GET.decode(m.data()));
         ObjectNode r = response("stream_msg_get");
         ObjectNode o = r.putObject("message");
@@ -651,8 +655,8 @@ final class JsApi {
 
     /** $JS.API.DIRECT.GET.<stream>[.<last-by-subject>]: the raw message with Nats-* headers. */
     private void directGet(String stream, String[] t, InternalMessage m) {
-        StreamAssignment a = js.raft().stream(stream).orElseThrow(() -> new ApiException(JsErrors.STREAM_NOT_FOUND));
-        StreamStore store = js.raft().localStore(stream).orElseThrow(() -> new ApiException(JsErrors.STREAM_NOT_FOUND));
+        StreamAssignment a = js.raft().meta().stream(stream).orElseThrow(() -> new ApiException(JsErrors.STREAM_NOT_FOUND));
+        StreamStore store = js.raft().streams().localStore(stream).orElseThrow(() -> new ApiException(JsErrors.STREAM_NOT_FOUND));
         if (!readConfig(a).path("allow_direct").asBoolean(false)) {
             js.internal().publish(m.reply(), null, NatsHeaders.block(), new byte[0]);
             return;
@@ -699,7 +703,7 @@ final class JsApi {
         if (!req.path("stream_name").asText(stream).equals(stream)) {
             throw new ApiException(400, 10056, "stream name in subject does not match request");
         }
-        Optional<StreamAssignment> sa = js.raft().stream(stream);
+        Optional<StreamAssignment> sa = js.raft().meta().stream(stream);
         if (sa.isEmpty()) {
             throw new ApiException(JsErrors.STREAM_NOT_FOUND);
         }
@@ -759,7 +763,7 @@ final class JsApi {
         String consumerName = name;
         ConsumerSpec spec = new ConsumerSpec(name, ConsumerConfigs.storeSettings(normalized),
                 ConsumerConfigs.start(normalized), bytes(normalized));
-        js.raft().createConsumer(stream, spec).whenComplete((r, err) -> {
+        js.raft().meta().createConsumer(stream, spec).whenComplete((r, err) -> {
             if (err != null) {
                 error(m.reply(), "consumer_create", failure(err));
             } else if (!r.isOk()) {
@@ -780,7 +784,7 @@ final class JsApi {
         if (led != null) {
             led.executor().execute(() -> {
                 if (led.consumer(consumer) == null) {
-                    js.raft().stream(stream).ifPresent(led::refresh);
+                    js.raft().meta().stream(stream).ifPresent(led::refresh);
                 }
                 if (led.consumer(consumer) == null && System.nanoTime() < deadline) {
                     retryLater(() -> sendConsumerInfoWhenRunning(stream, consumer, reply, deadline));
@@ -790,7 +794,7 @@ final class JsApi {
             });
             return;
         }
-        if (js.raft().leader(GroupName.stream(stream)).isEmpty()) {
+        if (js.raft().streams().leader(stream).isEmpty()) {
             if (System.nanoTime() < deadline) {
                 retryLater(() -> sendConsumerInfoWhenRunning(stream, consumer, reply, deadline));
             } else {
@@ -840,14 +844,14 @@ final class JsApi {
     }
 
     private void consumerDelete(String stream, String consumer, String reply) {
-        Optional<StreamAssignment> sa = js.raft().stream(stream);
+        Optional<StreamAssignment> sa = js.raft().meta().stream(stream);
         if (sa.isEmpty()) {
             throw new ApiException(JsErrors.STREAM_NOT_FOUND);
         }
         if (sa.get().consumer(consumer).isEmpty()) {
             throw new ApiException(JsErrors.CONSUMER_NOT_FOUND);
         }
-        js.raft().deleteConsumer(stream, consumer).whenComplete((r, err) -> {
+        js.raft().meta().deleteConsumer(stream, consumer).whenComplete((r, err) -> {
             if (err != null) {
                 error(reply, "consumer_delete", failure(err));
             } else if (!r.isOk()) {
@@ -861,7 +865,7 @@ final class JsApi {
     }
 
     private void consumerNames(String stream, InternalMessage m) {
-        StreamAssignment sa = js.raft().stream(stream).orElseThrow(() -> new ApiException(JsErrors.STREAM_NOT_FOUND));
+        StreamAssignment sa = js.raft().meta().stream(stream).orElseThrow(() -> new ApiException(JsErrors.STREAM_NOT_FOUND));
         JsonNode req = JsRequest.CONSUMER_NAMES.decode(m.data());
         int offset = Math.max(0, req.path("offset").asInt(0));
         List<String> names = new ArrayList<>(sa.consumers().stream().map(ConsumerAssignment::name).toList());
@@ -877,7 +881,7 @@ final class JsApi {
 
     /** On the stream leader's executor. */
     private void consumerList(String stream, InternalMessage m) {
-        StreamAssignment sa = js.raft().stream(stream).orElseThrow(() -> new ApiException(JsErrors.STREAM_NOT_FOUND));
+        StreamAssignment sa = js.raft().meta().stream(stream).orElseThrow(() -> new ApiException(JsErrors.STREAM_NOT_FOUND));
         JsonNode req = JsRequest.CONSUMER_LIST.decode(m.data());
         int offset = Math.max(0, req.path("offset").asInt(0));
         List<String> names = new ArrayList<>(sa.consumers().stream().map(ConsumerAssignment::name).toList());
@@ -897,7 +901,7 @@ final class JsApi {
 
     /** ConsumerInfo from the leader's engine, or its replicated state. */
     private ObjectNode consumerInfo(String stream, String consumer, String kind) {
-        StreamAssignment sa = js.raft().stream(stream).orElseThrow(() -> new ApiException(JsErrors.STREAM_NOT_FOUND));
+        StreamAssignment sa = js.raft().meta().stream(stream).orElseThrow(() -> new ApiException(JsErrors.STREAM_NOT_FOUND));
         ConsumerAssignment ca = sa.consumer(consumer).orElseThrow(() -> new ApiException(JsErrors.CONSUMER_NOT_FOUND));
         ObjectNode info = response(kind);
         info.put("stream_name", stream);
@@ -925,7 +929,7 @@ final class JsApi {
             waiting = s.numWaiting();
             pending = s.numPending();
         } else {
-            ConsumerState st = js.raft().localStore(stream).flatMap(s -> s.consumer(consumer)).map(c -> c.state())
+            ConsumerState st = js.raft().streams().localStore(stream).flatMap(s -> s.consumer(consumer)).map(c -> c.state())
                     .orElseThrow(() -> new ApiException(JsErrors.CONSUMER_NOT_FOUND));
             dC = st.delivered().consumerSeq();
             dS = st.delivered().streamSeq();
@@ -944,7 +948,7 @@ final class JsApi {
         info.put("num_redelivered", redelivered);
         info.put("num_waiting", waiting);
         info.put("num_pending", pending);
-        info.set("cluster", clusterInfo(GroupName.stream(stream)));
+        info.set("cluster", clusterInfo(stream));
         JsonNode config = info.get("config");
         if (!config.path("deliver_subject").asText("").isEmpty()
                 && js.hasInterest(config.get("deliver_subject").asText())) {
@@ -960,10 +964,10 @@ final class JsApi {
         ObjectNode r = response("account_info");
         long storage = 0;
         int consumers = 0;
-        List<StreamAssignment> streams = js.raft().streams();
+        List<StreamAssignment> streams = js.raft().meta().streams();
         for (StreamAssignment a : streams) {
             consumers += a.consumers().size();
-            storage += js.raft().localStore(a.name()).map(s -> s.state().bytes()).orElse(0L);
+            storage += js.raft().streams().localStore(a.name()).map(s -> s.state().bytes()).orElse(0L);
         }
         r.put("memory", 0);
         r.put("storage", storage);

@@ -51,7 +51,7 @@ public final class Jsz {
 
     /** The document, or null when {@code leaderOnly} and this node does not lead the meta group. */
     public static ObjectNode build(JetStreamService js, String serverId, Options o) {
-        if (o.leaderOnly() && !js.raft().isLeader(GroupName.META)) {
+        if (o.leaderOnly() && !js.raft().meta().isLeader()) {
             return null;
         }
         ObjectNode root = JSON.createObjectNode();
@@ -67,7 +67,7 @@ public final class Jsz {
         if (!js.domain().isEmpty()) {
             cfg.put("domain", js.domain());
         }
-        List<StreamAssignment> streams = js.raft().streams();
+        List<StreamAssignment> streams = js.raft().meta().streams();
         long messages = 0;
         long bytes = 0;
         int consumers = 0;
@@ -78,13 +78,13 @@ public final class Jsz {
             if (a.replicas() > 1) {
                 haAssets += 1 + a.consumers().size();
             }
-            Optional<StreamStore> s = js.raft().localStore(a.name());
+            Optional<StreamStore> s = js.raft().streams().localStore(a.name());
             if (s.isPresent()) {
                 StreamState st = s.get().state();
                 messages += st.messages();
                 bytes += st.bytes();
             }
-            if (js.raft().isLeader(GroupName.stream(a.name()))) {
+            if (js.raft().streams().isLeader(a.name())) {
                 streamsLed++;
             }
         }
@@ -138,7 +138,7 @@ public final class Jsz {
                 replicas.add(replica(js, r));
             }
         }
-        meta.put("cluster_size", js.raft().metaPeers().size());
+        meta.put("cluster_size", js.raft().meta().peers().size());
         meta.put("pending", 0);
         return meta;
     }
@@ -164,11 +164,11 @@ public final class Jsz {
         d.put("created", a.created().toString());
         ObjectNode cluster = d.putObject("cluster");
         cluster.put("name", js.config().cluster().map(c -> c.name()).orElse(""));
-        Optional<GroupHealth> h = js.raft().health(GroupName.stream(a.name()));
-        js.raft().leader(GroupName.stream(a.name())).ifPresent(l -> cluster.put("leader", l));
+        Optional<GroupHealth> h = js.raft().streams().health(a.name());
+        js.raft().streams().leader(a.name()).ifPresent(l -> cluster.put("leader", l));
         ArrayNode replicas = cluster.putArray("replicas");
         h.ifPresent(g -> g.replicas().stream().filter(r -> !r.leader()).forEach(r -> replicas.add(replica(js, r))));
-        Optional<StreamStore> s = js.raft().localStore(a.name());
+        Optional<StreamStore> s = js.raft().streams().localStore(a.name());
         ObjectNode state = d.putObject("state");
         if (s.isPresent()) {
             StreamState st = s.get().state();

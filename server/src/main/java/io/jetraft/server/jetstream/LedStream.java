@@ -138,14 +138,14 @@ final class LedStream {
     private void onPull(String consumer, String reply, byte[] data, long waitUntil) {
         ConsumerEngine e = consumers.get(consumer);
         if (e == null) {
-            service.raft().stream(name).ifPresent(this::refresh);
+            service.raft().meta().stream(name).ifPresent(this::refresh);
             e = consumers.get(consumer);
         }
         if (e != null) {
             e.onPull(reply, data);
             return;
         }
-        boolean assigned = service.raft().stream(name).map(a -> a.consumer(consumer).isPresent()).orElse(false);
+        boolean assigned = service.raft().meta().stream(name).map(a -> a.consumer(consumer).isPresent()).orElse(false);
         if (assigned && System.nanoTime() < waitUntil && !stopped) {
             pullsWaitingForEngine.add(() -> onPull(consumer, reply, data, waitUntil));
         } else if (reply != null && !reply.isEmpty()) {
@@ -211,7 +211,7 @@ final class LedStream {
         if (stopped) {
             return;
         }
-        service.raft().stream(name).ifPresent(this::refresh);
+        service.raft().meta().stream(name).ifPresent(this::refresh);
         List<Runnable> waiting = new ArrayList<>(pullsWaitingForEngine);
         pullsWaitingForEngine.clear();
         waiting.forEach(Runnable::run);
@@ -230,7 +230,7 @@ final class LedStream {
         for (String consumer : inactive) {
             LOG.info("Deleting consumer '{} > {}': inactive for longer than its inactive_threshold", name, consumer);
             inactiveThresholdNanos.remove(consumer);
-            service.raft().deleteConsumer(name, consumer);
+            service.raft().meta().deleteConsumer(name, consumer);
         }
     }
 
@@ -318,7 +318,7 @@ final class LedStream {
             }
             inFlight++;
             List<Publish> publishes = batch.stream().map(Queued::publish).toList();
-            CompletableFuture<List<Result<Appended>>> f = service.raft().publish(name, publishes);
+            CompletableFuture<List<Result<Appended>>> f = service.raft().streams().publish(name, publishes);
             f.whenCompleteAsync((results, err) -> {
                 inFlight--;
                 answer(batch, results, err);
@@ -410,7 +410,7 @@ final class LedStream {
 
         @Override
         public CompletableFuture<Void> proposeDelivered(List<Delivery> deliveries) {
-            return service.raft().delivered(name, consumer, deliveries).thenApply(r -> null);
+            return service.raft().streams().delivered(name, consumer, deliveries).thenApply(r -> null);
         }
 
         /**
@@ -450,7 +450,7 @@ final class LedStream {
             // still reach the group
             CompletableFuture<?> replicated;
             try {
-                replicated = service.raft().acked(name, consumer, batch.stream().map(QueuedAck::ack).toList());
+                replicated = service.raft().streams().acked(name, consumer, batch.stream().map(QueuedAck::ack).toList());
             } catch (RuntimeException e) {
                 replicated = CompletableFuture.failedFuture(e);
             }

@@ -46,7 +46,7 @@ class JetStreamClusterTest {
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> {
             for (JetraftNode n : nodes) {
-                if (n.jetstream().raftNode().metaPeers().size() != 3
+                if (n.jetstream().raftNode().meta().peers().size() != 3
                         || n.jetstream().raftNode().leader(io.jetraft.raft.GroupName.META).isEmpty()) {
                     return false;
                 }

@@ -1,0 +1,303 @@
+package io.jetraft.raft;
+
+import io.jetraft.raft.health.GroupHealth;
+import io.jetraft.raft.health.ReplicaHealth;
+import io.jetraft.raft.transfer.GroupTransfer;
+import io.jetraft.raft.transfer.LeadershipTransfer;
+import io.jetraft.raft.transfer.TransferOutcome;
+import io.jetraft.raft.transfer.TransferReport;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.LeaderElectionManagementRequest;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.TransferLeadershipRequest;
+import org.apache.ratis.server.RaftServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Hands this node's leaderships to other peers: all groups at once within a bound (lame-duck mode), one group on a
+ * step-down request, one group to a named peer; and keeps this node from being elected again (paused elections).
+ * For each group it stops admitting new entries into this node's log first (the target catches up on what is there),
+ * spreads the new leaderships over the other nodes, and ends in one named outcome per group.
+ */
+public final class LeadershipHandOff {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LeadershipHandOff.class);
+    /** How often a running hand-off looks at the groups it moves. */
+    private static final Duration POLL = Duration.ofMillis(10);
+
+    private final RaftNodeConfig config;
+    private final Divisions divisions;
+    private final HealthView health;
+    private final Proposer proposer;
+    private final ExecutorService starters;
+    private final RaftPeerId self;
+    private final ClientId clientId = ClientId.randomId();
+    private final AtomicLong callIds = new AtomicLong();
+    private volatile boolean electionsPaused;
+    /** Records a stream group's new preferred leader in the meta group (set once the meta part exists). */
+    private volatile java.util.function.BiFunction<GroupName, String, CompletableFuture<Result<Void>>> preferLeader =
+            (g, p) -> CompletableFuture.completedFuture(Result.ok(null));
+
+    LeadershipHandOff(RaftNodeConfig config, Divisions divisions, HealthView health, Proposer proposer,
+                      ExecutorService starters) {
+        this.config = config;
+        this.divisions = divisions;
+        this.health = health;
+        this.proposer = proposer;
+        this.starters = starters;
+        this.self = RaftPeerId.valueOf(config.name());
+    }
+
+    /** {@link #transferAll(Duration)} with the configured bound (default 1 s). */
+    public TransferReport transferAll() {
+        return transferAll(config.timing().transferBound());
+    }
+
+    /**
+     * Moves every group this node leads to a current follower, all groups in parallel, and returns within
+     * {@code bound} with one outcome per group: moved, no current follower (reported, not waited for), timed out or
+     * failed. The new leaderships are spread over the other nodes (the one leading the fewest groups first). A group
+     * this node comes to lead meanwhile is moved too. It does not stop this node from being elected again: see
+     * {@link #pauseElections}.
+     */
+    public TransferReport transferAll(Duration bound) {
+        long started = System.nanoTime();
+        long deadline = started + bound.toNanos();
+        Map<GroupName, LeadershipTransfer> transfers = new LinkedHashMap<>();
+        Map<String, Integer> leads = leadershipsOfOthers();
+        try {
+            startNewTransfers(transfers, leads, started, deadline);
+            while (System.nanoTime() < deadline && !allSettled(transfers)) {
+                transfers.values().forEach(LeadershipTransfer::poll);
+                sleep(Math.min(POLL.toNanos(), Math.max(1, deadline - System.nanoTime())));
+                startNewTransfers(transfers, leads, started, deadline);
+            }
+            List<GroupTransfer> results = new ArrayList<>();
+            for (LeadershipTransfer t : transfers.values()) {
+                t.expire();
+                results.add(t.outcome().join());
+            }
+            TransferReport report = new TransferReport(results, Duration.ofNanos(System.nanoTime() - started));
+            LOG.info("{}: leadership transfer: {}", config.name(), report);
+            for (GroupTransfer g : report.groups()) {
+                LOG.info("{}: {} -> {}: {} in {} ms ({})", config.name(), g.group(), g.target().orElse("-"),
+                        g.outcome(), g.took().toMillis(), g.detail());
+            }
+            return report;
+        } finally {
+            transfers.values().forEach(t -> proposer.release(divisions.id(t.group())));
+        }
+    }
+
+    /** Starts a transfer for every group this node leads that has none yet, each to the least busy current peer. */
+    private void startNewTransfers(Map<GroupName, LeadershipTransfer> transfers, Map<String, Integer> leads,
+                                   long started, long deadline) {
+        for (Map.Entry<GroupName, RaftServer.Division> e : divisions.all().entrySet()) {
+            GroupName g = e.getKey();
+            RaftServer.Division d = e.getValue();
+            if (transfers.containsKey(g) || !d.getInfo().isLeader()) {
+                continue;
+            }
+            proposer.hold(d.getGroup().getGroupId());
+            Optional<String> target = spreadTarget(g, d, leads);
+            target.ifPresent(t -> leads.merge(t, 1, Integer::sum));
+            LeadershipTransfer t = newTransfer(g, d, started);
+            transfers.put(g, t);
+            // starting a transfer reads the group's health and calls into Ratis: side by side, so that the last
+            // ones do not find their time used up by the first ones
+            starters.execute(() -> t.start(deadline, target));
+        }
+    }
+
+    /** Of the group's current followers, the one leading the fewest groups (ties: the most up to date). */
+    private Optional<String> spreadTarget(GroupName g, RaftServer.Division d, Map<String, Integer> leads) {
+        try {
+            GroupHealth h = health.reader().read(g, d);
+            return LeadershipTransfer.currentFollowers(h, config.timing().currentWithin()).stream()
+                    .min(java.util.Comparator.comparingInt((ReplicaHealth r) -> leads.getOrDefault(r.peer(), 0)))
+                    .map(ReplicaHealth::peer);
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** How many of the groups hosted here each other peer leads. */
+    private Map<String, Integer> leadershipsOfOthers() {
+        Map<String, Integer> leads = new HashMap<>();
+        for (RaftServer.Division d : divisions.all().values()) {
+            RaftPeerId l = d.getInfo().getLeaderId();
+            if (l != null && !l.equals(self)) {
+                leads.merge(l.toString(), 1, Integer::sum);
+            }
+        }
+        return leads;
+    }
+
+    private static boolean allSettled(Map<GroupName, LeadershipTransfer> transfers) {
+        return transfers.values().stream().allMatch(t -> t.outcome().isDone());
+    }
+
+    /**
+     * Moves one group's leadership from this node to a given peer. Completes with false when this node does not lead
+     * the group or Ratis refused or timed out.
+     */
+    public CompletableFuture<Boolean> transferTo(GroupName group, String peer, Duration timeout) {
+        RaftServer.Division d = divisions.get(group);
+        if (d == null || !d.getInfo().isLeader()) {
+            return CompletableFuture.completedFuture(false);
+        }
+        TransferLeadershipRequest request = new TransferLeadershipRequest(clientId, self, d.getGroup().getGroupId(),
+                callIds.incrementAndGet(), RaftPeerId.valueOf(peer), timeout.toMillis());
+        try {
+            return divisions.server().transferLeadershipAsync(request)
+                    .thenApply(RaftClientReply::isSuccess)
+                    .exceptionally(e -> false);
+        } catch (IOException e) {
+            return CompletableFuture.completedFuture(false);
+        }
+    }
+
+    void recordPreferredLeadersWith(java.util.function.BiFunction<GroupName, String,
+            CompletableFuture<Result<Void>>> recorder) {
+        this.preferLeader = recorder;
+    }
+
+    /**
+     * A step-down request ({@code $JS.API.STREAM.LEADER.STEPDOWN} and friends) on this node as the group's leader: to
+     * {@code to} when given, else to the most up-to-date current follower. A stream group then keeps its new leader:
+     * it becomes the group's preferred leader (every stream of the group moved with it). Completes with whether the
+     * leadership moved; runs off the caller's thread.
+     */
+    public CompletableFuture<Boolean> stepDown(GroupName group, Optional<String> to) {
+        return CompletableFuture.supplyAsync(() -> {
+            Optional<String> newLeader;
+            if (to.isPresent()) {
+                newLeader = transferTo(group, to.get(), config.timing().requestTimeout()).join()
+                        ? to : Optional.empty();
+            } else {
+                GroupTransfer t = stepDown(group);
+                newLeader = t.moved() ? t.newLeader().or(t::target) : Optional.empty();
+            }
+            if (newLeader.isPresent() && !group.isMeta()) {
+                preferLeader.apply(group, newLeader.get()).whenComplete((r, err) -> {
+                    if (err != null || !r.isOk()) {
+                        LOG.info("{}: recording {} as the preferred leader of {} failed: {}", config.name(),
+                                newLeader.get(), group, err != null ? err.toString() : r.error());
+                    }
+                });
+            }
+            return newLeader.isPresent();
+        }, starters);
+    }
+
+    /** Moves the leadership of one group away from this node, to its most up-to-date current follower. */
+    public GroupTransfer stepDown(GroupName group) {
+        RaftServer.Division d = divisions.get(group);
+        if (d == null || !d.getInfo().isLeader()) {
+            return new GroupTransfer(group, TransferOutcome.FAILED, Optional.empty(), health.leader(group),
+                    Duration.ZERO, "this node does not lead it");
+        }
+        long started = System.nanoTime();
+        long deadline = started + config.timing().transferBound().toNanos();
+        LeadershipTransfer t = newTransfer(group, d, started);
+        t.start(deadline);
+        while (!t.outcome().isDone() && System.nanoTime() < deadline) {
+            t.poll();
+            sleep(POLL.toNanos());
+        }
+        t.expire();
+        return t.outcome().join();
+    }
+
+    private LeadershipTransfer newTransfer(GroupName name, RaftServer.Division d, long started) {
+        return new LeadershipTransfer(name, divisions.server(), d, health.reader(), config.timing().currentWithin(),
+                clientId, callIds.incrementAndGet(), System::nanoTime, started);
+    }
+
+    private static void sleep(long nanos) {
+        try {
+            TimeUnit.NANOSECONDS.sleep(nanos);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ================================================================== elections
+
+    /**
+     * Keeps this node from starting elections in every group it hosts, now and later (groups added afterwards are
+     * paused too): it still votes and replicates, but is not elected again. For lame-duck mode, which ends with the
+     * node closing. Note: a paused node votes only for a candidate whose log is at least as long as its own, so a
+     * group whose other live replicas are all behind it has no leader until it resumes or goes away.
+     */
+    public void pauseElections() {
+        electionsPaused = true;
+        long started = System.nanoTime();
+        electionManagement(divisions.server().getGroupIds(), true);
+        LOG.info("{}: elections paused on this node ({} ms)", config.name(), (System.nanoTime() - started) / 1_000_000);
+    }
+
+    public void resumeElections() {
+        electionsPaused = false;
+        electionManagement(divisions.server().getGroupIds(), false);
+        LOG.info("{}: elections resumed on this node", config.name());
+    }
+
+    public boolean electionsPaused() {
+        return electionsPaused;
+    }
+
+    /** A group was added to this node: paused too when elections are. */
+    void groupAdded(RaftGroupId gid) {
+        if (electionsPaused) {
+            electionManagement(List.of(gid), true);
+        }
+    }
+
+    /** Pauses or resumes elections of the given groups, all requests side by side, under one request timeout. */
+    private void electionManagement(Iterable<RaftGroupId> groups, boolean pause) {
+        String what = pause ? "pausing" : "resuming";
+        Map<RaftGroupId, CompletableFuture<RaftClientReply>> replies = new LinkedHashMap<>();
+        for (RaftGroupId gid : groups) {
+            long call = callIds.incrementAndGet();
+            LeaderElectionManagementRequest req = pause
+                    ? LeaderElectionManagementRequest.newPause(clientId, self, gid, call)
+                    : LeaderElectionManagementRequest.newResume(clientId, self, gid, call);
+            try {
+                replies.put(gid, divisions.server().leaderElectionManagementAsync(req));
+            } catch (RuntimeException e) {
+                LOG.warn("{}: {} elections of group {} failed: {}", config.name(), what, gid, e.toString());
+            }
+        }
+        long deadline = System.nanoTime() + config.timing().requestTimeout().toNanos();
+        replies.forEach((gid, f) -> {
+            try {
+                RaftClientReply reply = f.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                if (!reply.isSuccess()) {
+                    LOG.warn("{}: {} elections of group {} failed: {}", config.name(), what, gid,
+                            reply.getException());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                LOG.warn("{}: {} elections of group {} failed: {}", config.name(), what, gid, e.toString());
+            }
+        });
+    }
+}
