@@ -28,6 +28,12 @@ public final class ConsumerStore {
                 .orElseThrow(() -> new IllegalStateException("consumer '" + name + "' no longer exists"));
     }
 
+    /** When this replica last applied a delivery and an acknowledgement of the consumer. */
+    public ConsumerActivity activity() {
+        return stream.consumerActivity(name)
+                .orElseThrow(() -> new IllegalStateException("consumer '" + name + "' no longer exists"));
+    }
+
     public ConsumerConfig config() {
         return stream.consumerConfig(name)
                 .orElseThrow(() -> new IllegalStateException("consumer '" + name + "' no longer exists"));

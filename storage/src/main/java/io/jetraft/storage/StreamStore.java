@@ -248,6 +248,22 @@ public final class StreamStore {
         }
     }
 
+    Optional<ConsumerActivity> consumerActivity(String consumer) {
+        lock.lock();
+        try {
+            ConsumerMem cm = consumers.get(consumer);
+            return cm == null ? Optional.empty()
+                    : Optional.of(new ConsumerActivity(cm.lastDeliveredNanos, cm.lastAckedNanos));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static long epochNanosNow() {
+        java.time.Instant now = java.time.Instant.now();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    }
+
     Optional<ConsumerConfig> consumerConfig(String consumer) {
         lock.lock();
         try {
@@ -485,6 +501,7 @@ public final class StreamStore {
             boolean changed = false;
             for (Delivery d : deliveries) {
                 changed |= delivered(t, cm, ackNone, d.dseq(), d.sseq(), d.deliveryCount(), d.tsNanos());
+                cm.lastDeliveredNanos = Math.max(cm.lastDeliveredNanos, d.tsNanos());
             }
             if (changed) {
                 saveConsumer(t, cm);
@@ -569,6 +586,7 @@ public final class StreamStore {
             }
             if (most != ACK_NOTHING) {
                 saveConsumer(t, cm);
+                cm.lastAckedNanos = epochNanosNow();
             }
             return new Outcome.Done<>(most == ACK_SETTLED);
         });
@@ -1207,6 +1225,9 @@ public final class StreamStore {
         SequencePair ackFloor = new SequencePair(0, 0);
         final TreeMap<Long, Pending> pending = new TreeMap<>();
         final TreeMap<Long, Long> redelivered = new TreeMap<>();
+        /** See {@link ConsumerActivity}: kept in memory only. */
+        long lastDeliveredNanos;
+        long lastAckedNanos;
 
         ConsumerMem(String name) {
             this.name = name;

@@ -12,11 +12,9 @@ import io.jetraft.raft.ProposalFailedException;
 import io.jetraft.raft.Result;
 import io.jetraft.raft.StreamAssignment;
 import io.jetraft.raft.StreamSpec;
-import io.jetraft.raft.health.GroupHealth;
-import io.jetraft.raft.health.ReplicaHealth;
 import io.jetraft.server.internal.InternalMessage;
 import io.jetraft.server.jetstream.consumer.ConsumerEngine;
-import io.jetraft.storage.ConsumerState;
+import io.jetraft.storage.ConsumerStore;
 import io.jetraft.storage.JsError;
 import io.jetraft.storage.PurgeRequest;
 import io.jetraft.storage.StoredMessage;
@@ -556,7 +554,7 @@ final class JsApi {
             store.get().subjectCounts(subjectsFilter).forEach(subjects::put);
         }
         state.put("consumer_count", a.get().consumers().size());
-        info.set("cluster", clusterInfo(name));
+        info.set("cluster", ClusterInfos.of(js, name));
         info.put("ts", time(Instant.now()));
         return info;
     }
@@ -575,45 +573,9 @@ final class JsApi {
         state.put("last_seq", 0);
         state.put("last_ts", nanosTime(0));
         state.put("consumer_count", a.consumers().size());
-        info.set("cluster", clusterInfo(name));
+        info.set("cluster", ClusterInfos.of(js, name));
         info.put("ts", time(Instant.now()));
         return info;
-    }
-
-    /**
-     * The cluster block of a stream: its group's leader and the other replicas with current, active, lag and
-     * offline, as nats-server shows a stream's.
-     */
-    private ObjectNode clusterInfo(String stream) {
-        ObjectNode c = JSON.createObjectNode();
-        if (js.clustered()) {
-            c.put("name", js.config().cluster().map(cl -> cl.name()).orElse(""));
-        }
-        Optional<GroupHealth> h = js.raft().streams().health(stream);
-        Optional<String> leader = js.raft().streams().leader(stream);
-        leader.ifPresent(l -> c.put("leader", l));
-        if (h.isPresent() && js.clustered()) {
-            ArrayNode replicas = JSON.createArrayNode();
-            for (ReplicaHealth r : h.get().replicas()) {
-                if (r.leader()) {
-                    continue;
-                }
-                ObjectNode o = replicas.addObject();
-                o.put("name", r.peer());
-                o.put("current", r.current());
-                o.put("active", r.lastContact().map(Duration::toNanos).orElse(0L));
-                if (r.lag() > 0) {
-                    o.put("lag", r.lag());
-                }
-                if (js.isOffline(r.peer())) {
-                    o.put("offline", true);
-                }
-            }
-            if (!replicas.isEmpty()) {
-                c.set("replicas", replicas);
-            }
-        }
-        return c;
     }
 
     private void msgGet(String stream, InternalMessage m) {
@@ -903,57 +865,15 @@ final class JsApi {
     private ObjectNode consumerInfo(String stream, String consumer, String kind) {
         StreamAssignment sa = js.raft().meta().stream(stream).orElseThrow(() -> new ApiException(JsErrors.STREAM_NOT_FOUND));
         ConsumerAssignment ca = sa.consumer(consumer).orElseThrow(() -> new ApiException(JsErrors.CONSUMER_NOT_FOUND));
-        ObjectNode info = response(kind);
-        info.put("stream_name", stream);
-        info.put("name", consumer);
-        info.put("created", time(ca.created()));
-        info.set("config", readConfig(ca));
+        JsonNode config = readConfig(ca);
+        StreamStore store = js.raft().streams().localStore(stream).orElseThrow(() -> new ApiException(JsErrors.STREAM_NOT_FOUND));
+        ConsumerStore cs = store.consumer(consumer).orElseThrow(() -> new ApiException(JsErrors.CONSUMER_NOT_FOUND));
         LedStream led = js.ledStream(stream);
         ConsumerEngine engine = led == null ? null : led.consumer(consumer);
-        long dC;
-        long dS;
-        long aC;
-        long aS;
-        long ackPending;
-        long redelivered;
-        long waiting = 0;
-        long pending = 0;
-        if (engine != null) {
-            ConsumerEngine.Snapshot s = engine.snapshot();
-            dC = s.deliveredConsumerSeq();
-            dS = s.deliveredStreamSeq();
-            aC = s.ackFloorConsumerSeq();
-            aS = s.ackFloorStreamSeq();
-            ackPending = s.numAckPending();
-            redelivered = s.numRedelivered();
-            waiting = s.numWaiting();
-            pending = s.numPending();
-        } else {
-            ConsumerState st = js.raft().streams().localStore(stream).flatMap(s -> s.consumer(consumer)).map(c -> c.state())
-                    .orElseThrow(() -> new ApiException(JsErrors.CONSUMER_NOT_FOUND));
-            dC = st.delivered().consumerSeq();
-            dS = st.delivered().streamSeq();
-            aC = st.ackFloor().consumerSeq();
-            aS = st.ackFloor().streamSeq();
-            ackPending = st.pending().size();
-            redelivered = st.redelivered().size();
-        }
-        ObjectNode delivered = info.putObject("delivered");
-        delivered.put("consumer_seq", dC);
-        delivered.put("stream_seq", dS);
-        ObjectNode floor = info.putObject("ack_floor");
-        floor.put("consumer_seq", aC);
-        floor.put("stream_seq", aS);
-        info.put("num_ack_pending", ackPending);
-        info.put("num_redelivered", redelivered);
-        info.put("num_waiting", waiting);
-        info.put("num_pending", pending);
-        info.set("cluster", clusterInfo(stream));
-        JsonNode config = info.get("config");
-        if (!config.path("deliver_subject").asText("").isEmpty()
-                && js.hasInterest(config.get("deliver_subject").asText())) {
-            info.put("push_bound", true);
-        }
+        ConsumerInfos.Progress progress = engine != null ? ConsumerInfos.Progress.of(engine.snapshot(), cs.activity())
+                : ConsumerInfos.Progress.of(cs, store, config, stream);
+        ObjectNode info = response(kind);
+        info.setAll(ConsumerInfos.info(js, stream, ca, config, config, progress));
         info.put("ts", time(Instant.now()));
         return info;
     }

@@ -8,6 +8,8 @@ import io.jetraft.server.client.ClientRegistry;
 import io.jetraft.server.client.ConnectionSnapshot;
 import io.jetraft.server.node.NodeIdentity;
 import io.jetraft.server.util.GoDurations;
+import io.jetraft.server.util.GoJson;
+import io.jetraft.server.util.GoTimes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -70,7 +72,7 @@ public final class ConnzEndpoint implements MonitorEndpoint {
         Instant now = Instant.now();
         ObjectNode root = JSON.createObjectNode();
         root.put("server_id", identity.serverId());
-        root.put("now", now.toString());
+        root.put("now", GoTimes.rfc3339Nano(now));
         List<ConnectionSnapshot> page = offset >= all.size() ? List.of()
                 : all.subList(offset, Math.min(all.size(), offset + limit));
         root.put("num_connections", page.size());
@@ -81,7 +83,7 @@ public final class ConnzEndpoint implements MonitorEndpoint {
         for (ConnectionSnapshot s : page) {
             list.add(connection(s, now, subs));
         }
-        return MonitorResponse.json(200, root.toPrettyString());
+        return MonitorResponse.json(200, GoJson.indent(root));
     }
 
     private static ObjectNode connection(ConnectionSnapshot s, Instant now, boolean subs) {
@@ -91,11 +93,11 @@ public final class ConnzEndpoint implements MonitorEndpoint {
         c.put("type", "nats");
         c.put("ip", s.ip());
         c.put("port", s.port());
-        c.put("start", s.start().toString());
-        c.put("last_activity", s.lastActivity().toString());
+        c.put("start", GoTimes.rfc3339Nano(s.start()));
+        c.put("last_activity", GoTimes.rfc3339Nano(s.lastActivity()));
         Instant end = s.stop() == null ? now : s.stop();
         if (s.stop() != null) {
-            c.put("stop", s.stop().toString());
+            c.put("stop", GoTimes.rfc3339Nano(s.stop()));
             c.put("reason", s.reason());
         }
         c.put("rtt", "0s");

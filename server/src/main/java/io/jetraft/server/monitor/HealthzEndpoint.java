@@ -2,6 +2,7 @@ package io.jetraft.server.monitor;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jetraft.server.util.GoJson;
 import java.util.List;
 import java.util.Map;
 
@@ -30,6 +31,6 @@ public final class HealthzEndpoint implements MonitorEndpoint {
         if (result.error() != null) {
             body.put("error", result.error());
         }
-        return MonitorResponse.json(result.httpStatus(), body.toString());
+        return MonitorResponse.json(result.httpStatus(), GoJson.compact(body));
     }
 }

@@ -25,6 +25,9 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +40,12 @@ public final class MonitorServer implements AutoCloseable {
     private final EventLoops loops;
     private final Map<String, MonitorEndpoint> endpoints = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> requestCounts = new ConcurrentHashMap<>();
+    /** Answers requests in order of arrival, off the event loops; stopped by {@link #close}. */
+    private final ExecutorService handlers = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "jetraft-monitor");
+        t.setDaemon(true);
+        return t;
+    });
     private Channel serverChannel;
     private volatile int boundPort;
 
@@ -80,6 +89,7 @@ public final class MonitorServer implements AutoCloseable {
         if (serverChannel != null) {
             serverChannel.close().syncUninterruptibly();
         }
+        handlers.shutdownNow();
     }
 
     private final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -91,29 +101,41 @@ public final class MonitorServer implements AutoCloseable {
                 path = path.substring(0, path.length() - 1);
             }
             MonitorEndpoint endpoint = endpoints.get(path);
-            MonitorResponse response;
-            if (!request.decoderResult().isSuccess()) {
-                response = MonitorResponse.text(400, "Bad Request");
-            } else if (endpoint == null) {
-                response = MonitorResponse.text(404, "404 page not found\n");
-            } else {
-                requestCounts.computeIfAbsent(path, p -> new LongAdder()).increment();
-                try {
-                    response = endpoint.handle(uri.parameters());
-                } catch (QueryParams.BadQueryException e) {
-                    response = MonitorResponse.text(400, e.getMessage());
-                } catch (RuntimeException e) {
-                    LOG.error("monitoring endpoint {} failed", path, e);
-                    response = MonitorResponse.text(500, "internal error: " + e.getMessage());
-                }
+            boolean keepAlive = HttpUtil.isKeepAlive(request);
+            boolean decoded = request.decoderResult().isSuccess();
+            String counted = path;
+            Map<String, java.util.List<String>> parameters = uri.parameters();
+            try {
+                // endpoints read stores and wait on streams' executors: never on this event loop. Every answer goes
+                // through the one handler thread, so pipelined requests are answered in order.
+                handlers.execute(() -> respond(ctx, !decoded ? MonitorResponse.text(400, "Bad Request")
+                        : endpoint == null ? MonitorResponse.text(404, "404 page not found\n")
+                        : answer(counted, endpoint, parameters), keepAlive));
+            } catch (RejectedExecutionException e) {
+                ctx.close();
             }
+        }
+
+        private MonitorResponse answer(String path, MonitorEndpoint endpoint,
+                                       Map<String, java.util.List<String>> parameters) {
+            requestCounts.computeIfAbsent(path, p -> new LongAdder()).increment();
+            try {
+                return endpoint.handle(parameters);
+            } catch (QueryParams.BadQueryException e) {
+                return MonitorResponse.text(400, e.getMessage());
+            } catch (RuntimeException e) {
+                LOG.error("monitoring endpoint {} failed", path, e);
+                return MonitorResponse.text(500, "internal error: " + e.getMessage());
+            }
+        }
+
+        private void respond(ChannelHandlerContext ctx, MonitorResponse response, boolean keepAlive) {
             ByteBuf body = Unpooled.copiedBuffer(response.body(), StandardCharsets.UTF_8);
             FullHttpResponse http = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                     HttpResponseStatus.valueOf(response.status()), body);
             http.headers().set(HttpHeaderNames.CONTENT_TYPE, response.contentType());
             http.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, "*");
             http.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
-            boolean keepAlive = HttpUtil.isKeepAlive(request);
             HttpUtil.setKeepAlive(http, keepAlive);
             if (keepAlive) {
                 ctx.writeAndFlush(http);

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jetraft.server.node.NodeIdentity;
 import io.jetraft.server.route.RouteSnapshot;
 import io.jetraft.server.util.GoDurations;
+import io.jetraft.server.util.GoJson;
+import io.jetraft.server.util.GoTimes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -33,7 +35,7 @@ public final class RoutezEndpoint implements MonitorEndpoint {
         ObjectNode root = JSON.createObjectNode();
         root.put("server_id", identity.serverId());
         root.put("server_name", identity.serverName());
-        root.put("now", now.toString());
+        root.put("now", GoTimes.rfc3339Nano(now));
         root.put("num_routes", all.size());
         ArrayNode list = root.putArray("routes");
         for (RouteSnapshot r : all) {
@@ -45,8 +47,8 @@ public final class RoutezEndpoint implements MonitorEndpoint {
             o.put("is_configured", r.isConfigured());
             o.put("ip", r.ip());
             o.put("port", r.port());
-            o.put("start", r.start().toString());
-            o.put("last_activity", r.lastActivity().toString());
+            o.put("start", GoTimes.rfc3339Nano(r.start()));
+            o.put("last_activity", GoTimes.rfc3339Nano(r.lastActivity()));
             o.put("rtt", "0s");
             o.put("uptime", GoDurations.uptime(Duration.between(r.start(), now)));
             o.put("idle", GoDurations.uptime(Duration.between(r.lastActivity(), now)));
@@ -61,6 +63,6 @@ public final class RoutezEndpoint implements MonitorEndpoint {
                 r.subscriptions().forEach(s::add);
             }
         }
-        return MonitorResponse.json(200, root.toPrettyString());
+        return MonitorResponse.json(200, GoJson.indent(root));
     }
 }

@@ -11,7 +11,12 @@ import io.jetraft.server.node.LiveConfig;
 import io.jetraft.server.node.NodeIdentity;
 import io.jetraft.server.node.ServerStats;
 import io.jetraft.server.subject.SubjectIndex;
+import io.jetraft.server.jetstream.ClusterInfos;
+import io.jetraft.server.jetstream.JetStreamService;
+import io.jetraft.server.jetstream.Jsz;
 import io.jetraft.server.util.GoDurations;
+import io.jetraft.server.util.GoJson;
+import io.jetraft.server.util.GoTimes;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,11 +39,18 @@ public final class VarzEndpoint implements MonitorEndpoint {
     private final IntSupplier httpPort;
     private final Supplier<Map<String, Long>> httpRequests;
     private final IntSupplier routes;
+    private final Supplier<List<String>> connectUrls;
+    private final Supplier<JetStreamService> jetstream;
     private final Instant configLoadTime = Instant.now();
 
+    /**
+     * @param connectUrls the client URLs of the cluster, as the INFO sent to clients lists them
+     * @param jetstream JetStream on this node, null while it starts or when it is off
+     */
     public VarzEndpoint(NodeIdentity identity, LiveConfig config, ServerStats stats, ClientRegistry clients,
                         SubjectIndex index, IntSupplier clientPort, IntSupplier httpPort,
-                        Supplier<Map<String, Long>> httpRequests, IntSupplier routes) {
+                        Supplier<Map<String, Long>> httpRequests, IntSupplier routes,
+                        Supplier<List<String>> connectUrls, Supplier<JetStreamService> jetstream) {
         this.identity = identity;
         this.config = config;
         this.stats = stats;
@@ -48,6 +60,8 @@ public final class VarzEndpoint implements MonitorEndpoint {
         this.httpPort = httpPort;
         this.httpRequests = httpRequests;
         this.routes = routes;
+        this.connectUrls = connectUrls;
+        this.jetstream = jetstream;
     }
 
     @Override
@@ -63,6 +77,11 @@ public final class VarzEndpoint implements MonitorEndpoint {
         v.put("go", "java" + Runtime.version());
         v.put("host", c.clientListen().host());
         v.put("port", clientPort.getAsInt());
+        List<String> urls = connectUrls.get();
+        if (!urls.isEmpty()) {
+            ArrayNode connect = v.putArray("connect_urls");
+            urls.forEach(connect::add);
+        }
         v.put("max_connections", c.maxConnections());
         v.put("ping_interval", c.pingInterval().toNanos());
         v.put("ping_max", c.pingMaxOut());
@@ -79,11 +98,11 @@ public final class VarzEndpoint implements MonitorEndpoint {
         v.set("leaf", JSON.createObjectNode());
         v.set("mqtt", JSON.createObjectNode());
         v.set("websocket", JSON.createObjectNode());
-        v.set("jetstream", jetstream(c.jetstream()));
+        v.set("jetstream", jetstream(c.jetstream(), jetstream.get()));
         v.put("tls_timeout", 2);
         v.put("write_deadline", c.writeDeadline().toNanos());
-        v.put("start", stats.started().toString());
-        v.put("now", now.toString());
+        v.put("start", GoTimes.rfc3339Nano(stats.started()));
+        v.put("now", GoTimes.rfc3339Nano(now));
         v.put("uptime", GoDurations.uptime(Duration.ofNanos(stats.uptimeNanos())));
         Runtime rt = Runtime.getRuntime();
         v.put("mem", rt.totalMemory() - rt.freeMemory());
@@ -93,7 +112,8 @@ public final class VarzEndpoint implements MonitorEndpoint {
         v.put("connections", clients.size());
         v.put("total_connections", stats.totalConnections.sum());
         v.put("routes", routes.getAsInt());
-        v.put("remotes", 0);
+        // one route per remote node (pool_size 1), as nats-server counts remotes
+        v.put("remotes", routes.getAsInt());
         v.put("leafnodes", 0);
         ClientRegistry.Traffic traffic = clients.traffic();
         v.put("in_msgs", traffic.inMsgs());
@@ -104,14 +124,14 @@ public final class VarzEndpoint implements MonitorEndpoint {
         v.put("subscriptions", index.count());
         ObjectNode req = v.putObject("http_req_stats");
         httpRequests.get().forEach(req::put);
-        v.put("config_load_time", configLoadTime.toString());
+        v.put("config_load_time", GoTimes.rfc3339Nano(configLoadTime));
         v.put("system_account", "$SYS");
         ObjectNode slow = v.putObject("slow_consumer_stats");
         slow.put("clients", stats.slowConsumers.sum());
         slow.put("routes", 0);
         slow.put("gateways", 0);
         slow.put("leafs", 0);
-        return MonitorResponse.json(200, v.toPrettyString());
+        return MonitorResponse.json(200, GoJson.indent(v));
     }
 
     private static ObjectNode cluster(ServerConfig c) {
@@ -129,19 +149,16 @@ public final class VarzEndpoint implements MonitorEndpoint {
         return node;
     }
 
-    private static ObjectNode jetstream(JetStreamConfig js) {
+    /** JetStreamVarz: {@code {}} when JetStream is off; its config, stats and (in a cluster) meta group when on. */
+    private static ObjectNode jetstream(JetStreamConfig config, JetStreamService js) {
         ObjectNode node = JSON.createObjectNode();
-        if (!js.enabled()) {
+        if (!config.enabled()) {
             return node;
         }
-        ObjectNode cfg = node.putObject("config");
-        cfg.put("max_memory", js.maxMemoryStore().bytes());
-        cfg.put("max_storage", js.maxFileStore().bytes());
-        cfg.put("store_dir", js.storeDir().toAbsolutePath().toString());
-        cfg.put("sync_interval", js.syncInterval().toNanos());
-        cfg.put("sync_always", js.syncAlways());
-        if (js.domain() != null && !js.domain().isEmpty()) {
-            cfg.put("domain", js.domain());
+        node.set("config", Jsz.config(config));
+        if (js != null && js.raftNode() != null) {
+            node.set("stats", Jsz.stats(js));
+            ClusterInfos.meta(js).ifPresent(meta -> node.set("meta", meta));
         }
         return node;
     }

@@ -50,7 +50,7 @@ public final class JetraftNode implements AutoCloseable {
     private final MonitorServer monitor;
     private final ClusterRoutes routes;
     private final io.jetraft.server.internal.InternalClient internal;
-    private io.jetraft.server.jetstream.JetStreamService jetstream;
+    private volatile io.jetraft.server.jetstream.JetStreamService jetstream;
     private final AtomicReference<NodeState> state = new AtomicReference<>(NodeState.STARTING);
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile LameDuckDrain drain;
@@ -97,7 +97,8 @@ public final class JetraftNode implements AutoCloseable {
         monitor.register("/", q -> MonitorResponse.json(200, "{\"endpoints\":[\"/varz\",\"/connz\",\"/healthz\"]}"));
         monitor.register("/healthz", new HealthzEndpoint(this::health));
         monitor.register("/varz", new VarzEndpoint(identity, config, stats, clients, index, this::clientPort,
-                this::httpPort, monitor::requestCounts, () -> routes == null ? 0 : routes.size()));
+                this::httpPort, monitor::requestCounts, () -> routes == null ? 0 : routes.size(), info::connectUrls,
+                () -> jetstream));
         monitor.register("/connz", new ConnzEndpoint(identity, clients));
         monitor.register("/jsz", new io.jetraft.server.monitor.JszEndpoint(identity.serverId(), () -> jetstream));
         monitor.register("/routez", new RoutezEndpoint(identity, () -> routes == null ? List.of() : routes.snapshots()));
