@@ -176,10 +176,13 @@ class LameDuckJetStreamTest {
         long tookMillis = Long.parseLong(m.group(2));
         int moved = Integer.parseInt(m.group(3));
         System.out.printf("LDM leadership transfer: %d groups, %d moved, in %d ms%n", groups, moved, tookMillis);
-        assertThat(groups).isGreaterThanOrEqualTo(STREAMS);
+        // the streams share the replica set's three stream groups (all led here): the groups, not the streams, move
+        assertThat(groups).isBetween(3, 4);
         assertThat(tookMillis).as("all groups in parallel, bounded to about one second").isLessThan(2000);
-        long notMovedLogged = log.lines().filter(l -> l.contains("did not move")).count();
-        assertThat(moved + notMovedLogged).as("every group either moved or is logged with why").isEqualTo(groups);
+        long perGroup = log.lines().filter(l -> l.matches(".* -> \\S+: (MOVED|NO_CURRENT_FOLLOWER|TIMED_OUT|FAILED) "
+                + "in \\d+ ms .*")).count();
+        assertThat(perGroup).as("every group is logged with its target, outcome and time").isEqualTo(groups);
+        assertThat(moved).as("moved groups").isBetween(0, groups);
         assertThat(log.indexOf("step 4/10")).isLessThan(log.indexOf("step 7/10"));
 
         // publishing goes on through the new leaders; every acknowledged message is stored exactly once

@@ -47,7 +47,7 @@ class JetStreamClusterTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> {
             for (JetraftNode n : nodes) {
                 if (n.jetstream().raftNode().meta().peers().size() != 3
-                        || n.jetstream().raftNode().leader(io.jetraft.raft.GroupName.META).isEmpty()) {
+                        || n.jetstream().raftNode().meta().leader().isEmpty()) {
                     return false;
                 }
             }
@@ -141,7 +141,7 @@ class JetStreamClusterTest {
         JetStreamManagement jsm = connect(0).jetStreamManagement();
         jsm.addStream(StreamConfiguration.builder().name("JSZ").subjects("jsz.>").replicas(3).build());
         connect(0).jetStream().publish("jsz.1", "x".getBytes());
-        String metaLeader = nodes[0].jetstream().raftNode().leader(io.jetraft.raft.GroupName.META).orElseThrow();
+        String metaLeader = nodes[0].jetstream().raftNode().meta().leader().orElseThrow();
         int leaderIndex = Integer.parseInt(metaLeader.substring(1)) - 1;
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
             com.fasterxml.jackson.databind.JsonNode jsz = http(leaderIndex, "/jsz?streams=true&consumers=true");

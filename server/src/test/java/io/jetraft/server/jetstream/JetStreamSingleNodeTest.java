@@ -130,9 +130,9 @@ class JetStreamSingleNodeTest {
         published.forEach(java.util.concurrent.CompletableFuture::join);
         jsm().addOrUpdateConsumer("ACKS", ConsumerConfiguration.builder().durable("acker")
                 .ackPolicy(AckPolicy.Explicit).build());
-        io.jetraft.raft.GroupName group = io.jetraft.raft.GroupName.stream("ACKS");
+        io.jetraft.raft.GroupName group = node.jetstream().raft().streams().groupOf("ACKS").orElseThrow();
         JetStreamSubscription sub = js.subscribe(null, PullSubscribeOptions.bind("ACKS", "acker"));
-        long before = node.jetstream().raft().health(group).orElseThrow().commitIndex();
+        long before = node.jetstream().raft().health().health(group).orElseThrow().commitIndex();
         List<Message> batch = sub.fetch(300, Duration.ofSeconds(5));
         assertThat(batch).hasSize(300);
         for (Message m : batch) {
@@ -145,7 +145,7 @@ class JetStreamSingleNodeTest {
         });
         // one entry (or a few, if the fetch was served in parts) for the deliveries, and the acks grouped behind each
         // other, not 300 + 300 entries
-        long entries = node.jetstream().raft().health(group).orElseThrow().commitIndex() - before;
+        long entries = node.jetstream().raft().health().health(group).orElseThrow().commitIndex() - before;
         assertThat(entries).isLessThan(300);
         // and the state is what one entry per ack would give: after a restart nothing is redelivered
         nc.close();

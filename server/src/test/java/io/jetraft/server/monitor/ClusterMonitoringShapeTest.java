@@ -41,8 +41,8 @@ class ClusterMonitoringShapeTest {
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> {
             for (JetraftNode n : nodes) {
-                if (n.jetstream().raftNode().metaPeers().size() != 3
-                        || n.jetstream().raftNode().leader(GroupName.META).isEmpty()) {
+                if (n.jetstream().raftNode().meta().peers().size() != 3
+                        || n.jetstream().raftNode().meta().leader().isEmpty()) {
                     return false;
                 }
             }
@@ -65,7 +65,7 @@ class ClusterMonitoringShapeTest {
 
     @Test
     void everyNodeCarriesEveryFieldItsNatsServerCounterpartPrints() throws Exception {
-        int metaLeader = index(nodes[0].jetstream().raftNode().leader(GroupName.META).orElseThrow());
+        int metaLeader = index(nodes[0].jetstream().raftNode().meta().leader().orElseThrow());
         int client = (metaLeader + 1) % 3;
         int third = (metaLeader + 2) % 3;
         try (Connection nc = Nats.connect("nats://127.0.0.1:" + nodes[client].clientPort());
@@ -93,11 +93,11 @@ class ClusterMonitoringShapeTest {
 
     @Test
     void aStoppedReplicaIsShownOfflineAndLaggingByTheStreamLeader() throws Exception {
-        int metaLeader = index(nodes[0].jetstream().raftNode().leader(GroupName.META).orElseThrow());
+        int metaLeader = index(nodes[0].jetstream().raftNode().meta().leader().orElseThrow());
         int client = (metaLeader + 1) % 3;
         try (Connection nc = Nats.connect("nats://127.0.0.1:" + nodes[client].clientPort());
              MonitorSampleSetup setup = MonitorSampleSetup.apply(nc, 3)) {
-            int leader = index(nodes[client].jetstream().raftNode().leader(GroupName.stream(MonitorSampleSetup.STREAM))
+            int leader = index(nodes[client].jetstream().raftNode().streams().leader(MonitorSampleSetup.STREAM)
                     .orElseThrow());
             int victim = 3 - leader - (client == leader ? (client + 1) % 3 : client);
             String victimName = "n" + (victim + 1);
@@ -118,7 +118,7 @@ class ClusterMonitoringShapeTest {
     /** Waits until the stream's leader sees both other replicas current (only a leader knows that of them). */
     private void awaitStreamReplicasCurrent() {
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
-            int leader = index(nodes[0].jetstream().raftNode().leader(GroupName.stream(MonitorSampleSetup.STREAM))
+            int leader = index(nodes[0].jetstream().raftNode().streams().leader(MonitorSampleSetup.STREAM)
                     .orElseThrow());
             JsonNode cluster = MonitoringShapeTest.jszStream(nodes[leader].httpPort()).path("cluster");
             assertThat(cluster.path("replicas")).hasSize(2);
