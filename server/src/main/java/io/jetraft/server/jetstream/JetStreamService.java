@@ -18,7 +18,6 @@ import io.jetraft.storage.NodeStore;
 import io.jetraft.storage.StoreOptions;
 import io.jetraft.storage.StreamStore;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -90,12 +89,18 @@ public final class JetStreamService implements AutoCloseable {
         return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 
-    /** Opens the store and the Raft node and starts answering the API; the meta group forms once peers are known. */
-    public void start() {
+    /**
+     * Opens the store and starts the Raft node (binding its port): called before the node opens any client,
+     * monitoring or route port, so that a node that cannot have its store or Raft port opens none of them.
+     */
+    public void open() {
         JetStreamConfig js = config.jetstream();
         long t0 = System.nanoTime();
         store = NodeStore.open(StoreOptions.from(js));
         try {
+            ensureRaftPortFree();
+            // Ratis exits the JVM when its gRPC server cannot start; jetraft reports that and stops in order instead
+            org.apache.ratis.util.ExitUtils.disableSystemExit();
             // sync_interval: always (the default) fsyncs the Raft log before an entry counts as written; a duration
             // lets Ratis count it written before its fsync, as nats-server's lazy sync acknowledges before it
             RaftNodeConfig raftConfig = RaftNodeConfig.of(serverName, raftAddress, store, js.storeDir().resolve("raft"));
@@ -103,14 +108,50 @@ public final class JetStreamService implements AutoCloseable {
                     ? io.jetraft.raft.LogSync.FSYNC_BEFORE_ACK : io.jetraft.raft.LogSync.UNSAFE_ACK_BEFORE_FSYNC)));
         } catch (IOException | RuntimeException e) {
             store.close();
-            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+            store = null;
+            throw e instanceof RaftPortTaken taken ? taken : new IllegalStateException("cannot start the Raft server on "
+                    + raftAddress + ": " + rootCause(e), e);
         }
+        LOG.info("Starting JetStream: store {}, Raft {} ({} ms)", js.storeDir().toAbsolutePath(), raftAddress,
+                (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /** The Raft port is in use: said plainly, before Ratis logs its bind failure with a stack trace. */
+    private static final class RaftPortTaken extends IllegalStateException {
+        RaftPortTaken(String message) {
+            super(message);
+        }
+    }
+
+    private void ensureRaftPortFree() {
+        int colon = raftAddress.lastIndexOf(':');
+        String host = raftAddress.substring(0, colon);
+        int port = Integer.parseInt(raftAddress.substring(colon + 1));
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new java.net.InetSocketAddress(host, port));
+        } catch (IOException e) {
+            throw new RaftPortTaken("cannot listen for Raft on " + raftAddress + ": " + e.getMessage() + " (the Raft "
+                    + "port is cluster.raft_listen, else the cluster port + 1000, or on a single node the client port "
+                    + "+ 1000; stop whatever holds it or choose other ports)");
+        }
+    }
+
+    /** The innermost cause's text (Ratis wraps a taken port's BindException a few levels deep). */
+    private static String rootCause(Throwable e) {
+        Throwable c = e;
+        while (c.getCause() != null && c.getCause() != c) {
+            c = c.getCause();
+        }
+        return c.getMessage() == null ? c.toString() : c.getClass().getSimpleName() + ": " + c.getMessage();
+    }
+
+    /** Starts answering the API once {@link #open} has run; the meta group forms once peers are known. */
+    public void start() {
         raft.addLeaderListener(this::leaderChanged);
         api = new JsApi(this);
         apiSubscription = internal.subscribe("$JS.API.>", null, false, pool, api::handle);
         timer.scheduleWithFixedDelay(this::tick, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
-        LOG.info("Starting JetStream: store {}, Raft {} ({} ms)", js.storeDir().toAbsolutePath(), raftAddress,
-                (System.nanoTime() - t0) / 1_000_000);
         if (routes == null) {
             bootstrap(List.of(new Peer(serverName, raftAddress)));
         } else {
