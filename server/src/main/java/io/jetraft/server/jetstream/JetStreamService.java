@@ -98,7 +98,7 @@ public final class JetStreamService implements AutoCloseable {
         long t0 = System.nanoTime();
         store = NodeStore.open(StoreOptions.from(js));
         try {
-            ensureRaftPortFree();
+            RaftPort.ensureFree(raftAddress);
             // Ratis exits the JVM when its gRPC server cannot start; jetraft reports that and stops in order instead
             org.apache.ratis.util.ExitUtils.disableSystemExit();
             // sync_interval: always (the default) fsyncs the Raft log before an entry counts as written; a duration
@@ -109,41 +109,10 @@ public final class JetStreamService implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             store.close();
             store = null;
-            throw e instanceof RaftPortTaken taken ? taken : new IllegalStateException("cannot start the Raft server on "
-                    + raftAddress + ": " + rootCause(e), e);
+            throw RaftPort.startFailed(raftAddress, e);
         }
         LOG.info("Starting JetStream: store {}, Raft {} ({} ms)", js.storeDir().toAbsolutePath(), raftAddress,
                 (System.nanoTime() - t0) / 1_000_000);
-    }
-
-    /** The Raft port is in use: said plainly, before Ratis logs its bind failure with a stack trace. */
-    private static final class RaftPortTaken extends IllegalStateException {
-        RaftPortTaken(String message) {
-            super(message);
-        }
-    }
-
-    private void ensureRaftPortFree() {
-        int colon = raftAddress.lastIndexOf(':');
-        String host = raftAddress.substring(0, colon);
-        int port = Integer.parseInt(raftAddress.substring(colon + 1));
-        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
-            probe.setReuseAddress(true);
-            probe.bind(new java.net.InetSocketAddress(host, port));
-        } catch (IOException e) {
-            throw new RaftPortTaken("cannot listen for Raft on " + raftAddress + ": " + e.getMessage() + " (the Raft "
-                    + "port is cluster.raft_listen, else the cluster port + 1000, or on a single node the client port "
-                    + "+ 1000; stop whatever holds it or choose other ports)");
-        }
-    }
-
-    /** The innermost cause's text (Ratis wraps a taken port's BindException a few levels deep). */
-    private static String rootCause(Throwable e) {
-        Throwable c = e;
-        while (c.getCause() != null && c.getCause() != c) {
-            c = c.getCause();
-        }
-        return c.getMessage() == null ? c.toString() : c.getClass().getSimpleName() + ": " + c.getMessage();
     }
 
     /** Starts answering the API once {@link #open} has run; the meta group forms once peers are known. */
