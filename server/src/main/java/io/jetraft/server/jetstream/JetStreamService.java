@@ -111,14 +111,15 @@ public final class JetStreamService implements AutoCloseable {
             store = null;
             throw RaftPort.startFailed(raftAddress, e);
         }
+        // at once: Ratis elects recovered groups by itself and a leadership heard of before this is not told again
+        api = new JsApi(this);
+        raft.addLeaderListener(this::leaderChanged);
         LOG.info("Starting JetStream: store {}, Raft {} ({} ms)", js.storeDir().toAbsolutePath(), raftAddress,
                 (System.nanoTime() - t0) / 1_000_000);
     }
 
     /** Starts answering the API once {@link #open} has run; the meta group forms once peers are known. */
     public void start() {
-        raft.addLeaderListener(this::leaderChanged);
-        api = new JsApi(this);
         apiSubscription = internal.subscribe("$JS.API.>", null, false, pool, api::handle);
         timer.scheduleWithFixedDelay(this::tick, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
         if (routes == null) {

@@ -95,6 +95,8 @@ class StartUpProcessTest {
             assertThat(nc.getServerInfo().getServerName()).isEqualTo(name);
             assertThat(nc.getServerInfo().getServerId()).isEqualTo(id);
             assertThat(nc.jetStreamManagement().getStreamInfo("KEPT").getStreamState().getMsgCount()).isEqualTo(1);
+        } catch (java.io.IOException e) {
+            throw new AssertionError("second run: " + e + "\n" + processes().output(second), e);
         }
         assertThat(processes().output(second)).doesNotContain("Could not form the JetStream meta group")
                 .doesNotContain("New node identity");
