@@ -184,7 +184,9 @@ public final class ConfigLoader {
         }
 
         if (jetstream.enabled() && cluster.isPresent()) {
-            if (serverName.isBlank()) {
+            // as nats-server, unless the store already names this node (a restart: the kept name is used)
+            if (serverName.isBlank() && !java.nio.file.Files.exists(jetstream.storeDir()
+                    .resolve(JetStreamConfig.NODE_IDENTITY_FILE))) {
                 throw new ConfigException("jetstream cluster requires `server_name` to be set");
             }
             if (cluster.get().name().isBlank()) {

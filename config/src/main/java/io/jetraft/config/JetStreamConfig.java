@@ -26,6 +26,11 @@ public record JetStreamConfig(
         OptionalInt groupsPerReplicaSet) {
 
     public static final Path DEFAULT_STORE_DIR = Path.of("data");
+    /**
+     * The file in {@code store_dir} where a node keeps the server id and name it took on its first start (written by
+     * the server): with it, a JetStream cluster node may be restarted without {@code server_name}.
+     */
+    public static final String NODE_IDENTITY_FILE = "node.json";
     public static final ByteSize DEFAULT_BLOCK_CACHE = ByteSize.ofMebibytes(64);
     public static final ByteSize DEFAULT_WRITE_BUFFER = ByteSize.ofMebibytes(32);
     /** More groups than this per replica set is refused: each group is a Raft log, a leader and a state machine. */

@@ -217,6 +217,16 @@ class ConfigFormatTest {
     }
 
     @Test
+    void aJetStreamClusterNodeWhoseStoreNamesItMayOmitServerName() throws IOException {
+        Path store = dir.resolve("store");
+        String conf = "jetstream { store_dir: \"" + store + "\" }\ncluster { name: c1 }";
+        assertThatThrownBy(() -> load(conf)).hasMessage("jetstream cluster requires `server_name` to be set");
+        Files.createDirectories(store);
+        Files.writeString(store.resolve(JetStreamConfig.NODE_IDENTITY_FILE), "{}");
+        assertThat(load(conf).config().serverName()).isEmpty();
+    }
+
+    @Test
     void defaultsAreNatsServersWithMonitoringOn8222() throws IOException {
         ServerConfig c = ConfigLoader.load(Optional.empty(), ConfigOverrides.none()).config();
         assertThat(c.clientListen()).isEqualTo(new HostPort("0.0.0.0", 4222));

@@ -46,13 +46,27 @@ public final class JetraftCommand implements java.util.concurrent.Callable<Integ
     /** Runs the command line and returns its exit code (for tests and main). */
     public static int execute(String... args) {
         String[] effective = args;
-        if (args.length > 0 && !TOP_LEVEL.contains(args[0]) && !args[0].startsWith("--signal=")
-                && !args[0].startsWith("-sl=")) {
+        if (impliesServer(args)) {
             effective = new String[args.length + 1];
             effective[0] = "server";
             System.arraycopy(args, 0, effective, 1, args.length);
         }
         return new CommandLine(new JetraftCommand()).execute(effective);
+    }
+
+    /** Server flags without a subcommand: {@code jetraft -c n1.conf} runs {@code jetraft server -c n1.conf}. */
+    private static boolean impliesServer(String... args) {
+        return args.length > 0 && !TOP_LEVEL.contains(args[0]) && !args[0].startsWith("--signal=")
+                && !args[0].startsWith("-sl=");
+    }
+
+    /**
+     * Whether these arguments (what follows the main class or jar) run a server, as {@link #execute} dispatches
+     * them: {@code server ...} or server flags alone; never {@code check}, {@code report}, {@code bench},
+     * {@code dev-cluster}, {@code --signal}, help or version.
+     */
+    static boolean runsServer(java.util.List<String> args) {
+        return !args.isEmpty() && (args.get(0).equals("server") || impliesServer(args.toArray(String[]::new)));
     }
 
     /** {@code jetraft -v}: our version and the nats-server version whose protocol we speak. */

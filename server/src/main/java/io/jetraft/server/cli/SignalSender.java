@@ -10,7 +10,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -27,9 +26,6 @@ final class SignalSender {
             "reopen", "USR1",
             "reload", "HUP",
             "ldm", "USR2");
-
-    private static final Set<String> NOT_SERVER_COMMANDS = Set.of("bench", "dev-cluster", "--signal", "-sl",
-            "-h", "--help", "-v", "--version", "help");
 
     private final PrintStream out;
     private final PrintStream err;
@@ -140,10 +136,12 @@ final class SignalSender {
                 .toList();
     }
 
-    /** A java process running jetraft's jar or main class as a server (not bench, dev-cluster or --signal). */
+    /**
+     * A java process running jetraft's jar or main class as a server: its arguments dispatch to {@code server}, so
+     * {@code check}, {@code report}, {@code bench}, {@code dev-cluster} and {@code --signal} are never candidates.
+     */
     static boolean isJetraftServer(ProcessHandle p) {
-        ProcessHandle.Info info = p.info();
-        String[] args = info.arguments().orElse(null);
+        String[] args = arguments(p);
         if (args == null) {
             return false;
         }
@@ -152,10 +150,30 @@ final class SignalSender {
             boolean main = a.equals(JetraftCommand.class.getName())
                     || (a.endsWith("jetraft-server.jar") && i > 0 && args[i - 1].equals("-jar"));
             if (main) {
-                return i + 1 >= args.length || !NOT_SERVER_COMMANDS.contains(args[i + 1]);
+                return JetraftCommand.runsServer(Arrays.asList(args).subList(i + 1, args.length));
             }
         }
         return false;
+    }
+
+    /**
+     * The process's arguments (without the command). The JDK reads only the first 4 KiB of a Linux command line and
+     * reports no arguments past that, so a java started with a long class path is read from /proc itself.
+     */
+    private static String[] arguments(ProcessHandle p) {
+        Optional<String[]> reported = p.info().arguments();
+        if (reported.isPresent()) {
+            return reported.get();
+        }
+        Path cmdline = Path.of("/proc", Long.toString(p.pid()), "cmdline");
+        try {
+            String all = new String(Files.readAllBytes(cmdline), StandardCharsets.UTF_8);
+            String[] parts = all.split("\0");
+            return parts.length < 2 ? null : Arrays.copyOfRange(parts, 1, parts.length);
+        } catch (IOException | SecurityException e) {
+            // not Linux, gone, or not ours to read: not a candidate
+            return null;
+        }
     }
 
     private static String kill(String signal, long pid) {

@@ -18,7 +18,6 @@ import io.jetraft.storage.NodeStore;
 import io.jetraft.storage.StoreOptions;
 import io.jetraft.storage.StreamStore;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -90,12 +89,18 @@ public final class JetStreamService implements AutoCloseable {
         return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 
-    /** Opens the store and the Raft node and starts answering the API; the meta group forms once peers are known. */
-    public void start() {
+    /**
+     * Opens the store and starts the Raft node (binding its port): called before the node opens any client,
+     * monitoring or route port, so that a node that cannot have its store or Raft port opens none of them.
+     */
+    public void open() {
         JetStreamConfig js = config.jetstream();
         long t0 = System.nanoTime();
         store = NodeStore.open(StoreOptions.from(js));
         try {
+            RaftPort.ensureFree(raftAddress);
+            // Ratis exits the JVM when its gRPC server cannot start; jetraft reports that and stops in order instead
+            org.apache.ratis.util.ExitUtils.disableSystemExit();
             // sync_interval: always (the default) fsyncs the Raft log before an entry counts as written; a duration
             // lets Ratis count it written before its fsync, as nats-server's lazy sync acknowledges before it
             RaftNodeConfig raftConfig = RaftNodeConfig.of(serverName, raftAddress, store, js.storeDir().resolve("raft"));
@@ -104,8 +109,11 @@ public final class JetStreamService implements AutoCloseable {
                     .withGroupsPerReplicaSet(js.groupsPerReplicaSet().orElse(0)));
         } catch (IOException | RuntimeException e) {
             store.close();
-            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+            store = null;
+            throw RaftPort.startFailed(raftAddress, e);
         }
+        // at once: Ratis elects recovered groups by itself and a leadership heard of before this is not told again
+        api = new JsApi(this);
         raft.addLeaderListener(new io.jetraft.raft.LeaderListener() {
             @Override
             public void leaderChanged(LeaderChange change) {
@@ -119,11 +127,14 @@ public final class JetStreamService implements AutoCloseable {
         });
         // the balancer never hands a stream group to a peer that is offline or leaving
         raft.avoidPeers(this::isOffline);
-        api = new JsApi(this);
-        apiSubscription = internal.subscribe("$JS.API.>", null, false, pool, api::handle);
-        timer.scheduleWithFixedDelay(this::tick, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
         LOG.info("Starting JetStream: store {}, Raft {} ({} ms)", js.storeDir().toAbsolutePath(), raftAddress,
                 (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /** Starts answering the API once {@link #open} has run; the meta group forms once peers are known. */
+    public void start() {
+        apiSubscription = internal.subscribe("$JS.API.>", null, false, pool, api::handle);
+        timer.scheduleWithFixedDelay(this::tick, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
         if (routes == null) {
             bootstrap(List.of(new Peer(serverName, raftAddress)));
         } else {

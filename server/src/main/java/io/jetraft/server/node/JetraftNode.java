@@ -41,6 +41,8 @@ public final class JetraftNode implements AutoCloseable {
 
     private final LiveConfig config;
     private final NodeIdentity identity;
+    /** Where this node's Raft server listens ("" without JetStream and cluster). */
+    private final String raftAddress;
     private final ServerStats stats = new ServerStats();
     private final SubjectIndex index = new SubjectIndex();
     private final ClientRegistry clients = new ClientRegistry();
@@ -58,13 +60,17 @@ public final class JetraftNode implements AutoCloseable {
 
     private JetraftNode(ServerConfig initial) {
         this.config = new LiveConfig(initial);
-        this.identity = NodeIdentity.create(initial.serverName());
+        // a JetStream node is the node its store directory was written by (node.json); read before any port opens
+        this.identity = initial.jetstream().enabled()
+                ? new NodeIdentityFile(initial.jetstream().storeDir()).loadOrCreate(initial.serverName())
+                : NodeIdentity.create(initial.serverName());
+        this.raftAddress = raftAddress(initial);
         this.info = new InfoFactory(identity, config, initial.jetstream().enabled());
         this.loops = new EventLoops(Math.max(2, Runtime.getRuntime().availableProcessors()));
         Dispatcher dispatcher = new Dispatcher(index);
         this.routes = initial.cluster().isEmpty() ? null : new ClusterRoutes(config, identity, loops, index,
                 dispatcher, () -> ClusterRoutes.advertisedClientUrls(config.get(), clientPort()),
-                this::connectUrlsChanged, raftAddress(initial), initial.jetstream().enabled());
+                this::connectUrlsChanged, raftAddress, initial.jetstream().enabled());
         InterestListener interest = routes == null ? InterestListener.NONE : routes;
         this.internal = new io.jetraft.server.internal.InternalClient(index, dispatcher, () -> interest);
         ClientContext context = new ClientContext(config, stats, index, clients, dispatcher, info, () -> interest);
@@ -93,6 +99,13 @@ public final class JetraftNode implements AutoCloseable {
         LOG.info("  ID:       {}", identity.serverId());
         c.configFile().ifPresent(f -> LOG.info("Using configuration file: {}", f));
         writePidFile(c);
+        // the store and the Raft port first: a node that cannot have them opens no client, monitoring or route
+        // port and dials no other node (the meta group forms later, once the routes are up)
+        if (c.jetstream().enabled()) {
+            jetstream = new io.jetraft.server.jetstream.JetStreamService(c, identity.serverName(), raftAddress,
+                    internal, index, routes);
+            jetstream.open();
+        }
 
         monitor.register("/", q -> MonitorResponse.json(200, "{\"endpoints\":[\"/varz\",\"/connz\",\"/healthz\"]}"));
         monitor.register("/healthz", new HealthzEndpoint(this::health));
@@ -110,10 +123,7 @@ public final class JetraftNode implements AutoCloseable {
         if (routes != null) {
             routes.start();
         }
-        if (c.jetstream().enabled()) {
-            String name = identity.serverName();
-            jetstream = new io.jetraft.server.jetstream.JetStreamService(c, name, raftAddress(c, clientListener.port()),
-                    internal, index, routes);
+        if (jetstream != null) {
             jetstream.start();
         }
         state.set(NodeState.RUNNING);
@@ -137,25 +147,25 @@ public final class JetraftNode implements AutoCloseable {
         return HealthCheck.Result.ok();
     }
 
-    /** This node's Raft address: cluster.raft_listen, or the cluster host with the cluster port + 1000. */
-    private static String raftAddress(ServerConfig c) {
-        return c.cluster().map(cl -> cl.raftListen().orElse(new io.jetraft.config.HostPort(cl.listen().host(),
-                cl.listen().port() == 0 ? 0 : cl.listen().port() + 1000)).toString()).orElse("");
-    }
-
     /**
-     * The Raft address of a JetStream node: as configured for a cluster; a single node uses loopback with its client
-     * port + 1000 (a free port when the client port was chosen freely).
+     * This node's Raft address, known before any port opens: cluster.raft_listen, or the cluster host with the
+     * cluster port + 1000; a single JetStream node uses loopback with its client port + 1000. Where that port would
+     * be chosen freely (port 0), a free port is picked now.
      */
-    private static String raftAddress(ServerConfig c, int boundClientPort) {
+    private static String raftAddress(ServerConfig c) {
         if (c.cluster().isPresent()) {
-            String address = raftAddress(c);
-            if (!address.endsWith(":0")) {
-                return address;
+            io.jetraft.config.ClusterConfig cl = c.cluster().get();
+            io.jetraft.config.HostPort raft = cl.raftListen().orElse(new io.jetraft.config.HostPort(cl.listen().host(),
+                    cl.listen().port() == 0 ? 0 : cl.listen().port() + 1000));
+            if (raft.port() != 0 || !c.jetstream().enabled()) {
+                return raft.toString();
             }
-            return address.substring(0, address.length() - 1) + freePort();
+            return new io.jetraft.config.HostPort(raft.host(), freePort()).toString();
         }
-        int port = c.clientListen().port() == 0 ? freePort() : boundClientPort + 1000;
+        if (!c.jetstream().enabled()) {
+            return "";
+        }
+        int port = c.clientListen().port() == 0 ? freePort() : c.clientListen().port() + 1000;
         return "127.0.0.1:" + port;
     }
 

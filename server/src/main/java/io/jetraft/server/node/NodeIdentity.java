@@ -4,7 +4,9 @@ import java.security.SecureRandom;
 
 /**
  * Who this node is: a server id shaped like nats-server's (56 characters of base32 starting with 'N', as an nkey
- * public server key looks), the server name (the id unless configured), and the versions it reports.
+ * public server key looks), the server name (the id unless configured), and the versions it reports. A JetStream
+ * node keeps both in its store directory ({@link NodeIdentityFile}); a node without JetStream gets a new id on every
+ * start, as nats-server does.
  */
 public record NodeIdentity(String serverId, String serverName) {
 
@@ -20,6 +22,7 @@ public record NodeIdentity(String serverId, String serverName) {
 
     private static final char[] BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".toCharArray();
 
+    /** A new identity: a random id, named {@code configuredName} or after the id. */
     public static NodeIdentity create(String configuredName) {
         String id = newServerId(new SecureRandom());
         String name = configuredName == null || configuredName.isBlank() ? id : configuredName;

@@ -7,7 +7,9 @@ import java.util.List;
 /**
  * {@code jetraft check jetstream}: natscli's Nagios-style verdict on the cluster's JetStream health, with its exit
  * codes. CRITICAL for no meta leader, a meta peer offline, unseen or lagging, and for any stream without a leader or
- * with a replica missing, offline, unseen or lagging (past the thresholds, as natscli's {@code check jetstream}).
+ * with a replica missing, offline, unseen or lagging (past the thresholds, as natscli's {@code check jetstream});
+ * and whenever a server's /healthz does not answer 200 (a meta group not formed, JetStream not started), with its
+ * reason: a node a pipeline would not route traffic to is never OK.
  */
 public final class JetStreamCheck {
 
@@ -87,6 +89,11 @@ public final class JetStreamCheck {
         for (JszSource.Answer m : report.missing()) {
             critical.add(m.url() + " did not answer");
         }
+        for (JszSource.Answer a : report.answered()) {
+            if (a.health() != null && !a.health().ok()) {
+                critical.add(a.name() + " not healthy: " + a.health().error());
+            }
+        }
         long streams = report.answered().stream().mapToLong(a -> a.jsz().path("streams").asLong()).max().orElse(0);
         String perf = String.format("peers=%d;;; peer_offline=%d peer_not_current=%d peer_inactive=%d peer_lagged=%d "
                 + "streams=%d streams_unhealthy=%d", meta.size(), offline, notCurrent, inactive, lagged, streams,
@@ -95,8 +102,8 @@ public final class JetStreamCheck {
             return new Verdict(Status.CRITICAL, "CRITICAL JetStream Crit:" + String.join(", ", critical) + " | "
                     + perf);
         }
-        String ok = meta.size() + " peers led by " + report.metaLeader().orElse("?") + ", " + streams
-                + " streams with current replicas";
+        String ok = (clustered ? meta.size() + " peers led by " + report.metaLeader().orElse("?")
+                : report.answered().size() + " standalone server(s)") + ", " + streams + " streams with current replicas";
         return new Verdict(Status.OK, "OK JetStream OK:" + ok + " | " + perf);
     }
 }

@@ -28,4 +28,27 @@ public final class Ports {
         }
         throw new IllegalStateException("no unused free port found");
     }
+
+    /**
+     * A free port whose port + {@code offset} is free too (a single JetStream node's Raft port is its client port
+     * + 1000); both are handed out.
+     */
+    public static synchronized int freeWithOffset(int offset) {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int port = free();
+            if (port + offset <= 65535 && !GIVEN.contains(port + offset) && bindable(port + offset)) {
+                GIVEN.add(port + offset);
+                return port;
+            }
+        }
+        throw new IllegalStateException("no free port p with p + " + offset + " free too");
+    }
+
+    private static boolean bindable(int port) {
+        try (ServerSocket s = new ServerSocket(port)) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
 }
