@@ -23,6 +23,8 @@ import java.util.function.Predicate;
 final class GroupBalancer {
 
     private static final Logger LOG = LoggerFactory.getLogger(GroupBalancer.class);
+    /** How far behind the preferred peer may be (in entries) and still be handed its group. */
+    private static final long MAX_LAG = 1_000;
 
     private final RaftNodeConfig config;
     private final Divisions divisions;
@@ -84,7 +86,11 @@ final class GroupBalancer {
         }
     }
 
-    /** The peer is a current follower of the group, fully caught up, and not leaving. */
+    /**
+     * The peer is a follower of the group heard from recently, not far behind, and not leaving. Not "current" in the
+     * strict sense (no lag at all): under steady writes a follower is an entry or two behind at any instant; the
+     * transfer itself lets it catch up first.
+     */
     private boolean ready(GroupName g, String peer) {
         if (unavailable.test(peer)) {
             return false;
@@ -94,6 +100,7 @@ final class GroupBalancer {
             return false;
         }
         Optional<ReplicaHealth> r = h.get().replica(peer);
-        return r.isPresent() && r.get().current() && r.get().lag() == 0;
+        return r.isPresent() && r.get().known() && r.get().lag() <= MAX_LAG && r.get().lastContact()
+                .map(c -> c.compareTo(config.timing().currentWithin()) <= 0).orElse(false);
     }
 }

@@ -1,5 +1,6 @@
 package io.jetraft.raft;
 
+import io.jetraft.raft.group.GroupStateMachine;
 import io.jetraft.raft.health.HealthReader;
 import io.jetraft.raft.meta.MetaStateMachine;
 import io.jetraft.raft.meta.MetaView;
@@ -24,6 +25,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -89,6 +92,7 @@ public final class RaftNode implements AutoCloseable {
     private LeadershipHandOff handOff;
     private GroupBalancer balancer;
     private LeaderDuties duties;
+    private volatile RaftServerCloser closer;
 
     private RaftNode(RaftNodeConfig config) {
         this.config = config;
@@ -307,18 +311,24 @@ public final class RaftNode implements AutoCloseable {
     // ================================================================== close
 
     @Override
+    /** Closes everything, waiting (under the close timeout) until Ratis has let go of every file. */
     public void close() {
+        shutdown(config.timing().closeTimeout());
         shutdown(config.timing().closeTimeout());
     }
 
     /**
      * Closes the Raft groups and the server, waiting at most {@code watchdog} for Ratis (its close waits for pending
-     * applies); returns false when it did not finish in time (Ratis goes on closing in the background; the process
-     * should exit). The store is the caller's to close afterwards.
+     * applies). Returns once the Raft port is closed and every group has stopped applying (Ratis lets go of its log
+     * files in the background: a second call waits for that too, as the store's owner must before closing the
+     * store); false when the watchdog fired first.
      */
     public boolean shutdown(Duration watchdog) {
         if (!life.compareAndSet(Life.RUNNING, Life.CLOSING)) {
-            return life.get() == Life.CLOSED;
+            RaftServerCloser c = closer;
+            boolean done = c == null || c.awaitClosed(watchdog);
+            life.set(Life.CLOSED);
+            return done;
         }
         long started = System.nanoTime();
         if (reconciler != null) {
@@ -329,39 +339,21 @@ public final class RaftNode implements AutoCloseable {
         }
         boolean clean = true;
         if (server != null) {
-            Thread closer = new Thread(() -> {
-                try {
-                    // the network first: peers stop hearing from this node at once (and elect among themselves),
-                    // and the port is closed even when a division is slow to close
-                    server.getServerRpc().close();
-                } catch (IOException | RuntimeException e) {
-                    LOG.warn("{}: closing the Raft port: {}", config.name(), e.toString());
+            List<GroupStateMachine> machines = new ArrayList<>();
+            for (RaftServer.Division d : divisions.all().values()) {
+                if (d.getStateMachine() instanceof GroupStateMachine g) {
+                    machines.add(g);
                 }
-                try {
-                    server.close();
-                } catch (IOException | RuntimeException e) {
-                    LOG.warn("{}: closing the Raft server: {}", config.name(), e.toString());
-                }
-            }, "jetraft-raft-close-" + config.name());
-            closer.setDaemon(true);
-            closer.start();
-            try {
-                closer.join(watchdog.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
             }
-            clean = !closer.isAlive();
-            if (!clean) {
-                LOG.error("{}: the Raft server did not close within {} ms (a state machine may be stuck applying); "
-                        + "it goes on closing in the background", config.name(), watchdog.toMillis());
-            }
+            closer = new RaftServerCloser(config.name(), config.raftAddress(), server, machines);
+            clean = closer.closeGroups(watchdog);
         }
         scheduler.shutdownNow();
         io.shutdownNow();
         transferStarters.shutdownNow();
         eventThread.shutdown();
-        life.set(Life.CLOSED);
-        LOG.info("Raft node {} closed in {} ms", config.name(), (System.nanoTime() - started) / 1_000_000);
+        LOG.info("Raft node {}: port closed and {} group(s) stopped in {} ms", config.name(),
+                server == null ? 0 : count(server.getGroupIds()), (System.nanoTime() - started) / 1_000_000);
         return clean;
     }
 

@@ -133,9 +133,9 @@ class LeadershipTransferTest {
         // moved away (as a lame-duck node would have moved it), it comes back once its preferred leader is current
         preferred.leadership().pauseElections();
         assertThat(preferred.leadership().stepDown(g).moved()).isTrue();
-        await().atMost(TestCluster.WAIT).until(() -> !preferred.health().isLeader(g));
         preferred.leadership().resumeElections();
-        await().atMost(TestCluster.WAIT).until(() -> preferred.health().isLeader(g));
+        assertThat(preferred.health().isLeader(g)).isFalse();
+        await().atMost(TestCluster.WAIT.multipliedBy(2)).until(() -> preferred.health().isLeader(g));
     }
 
     @Test

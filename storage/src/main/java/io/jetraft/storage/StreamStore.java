@@ -1337,6 +1337,11 @@ public final class StreamStore {
         }
     }
 
+    /** False once the stream was deleted or its store closed (every use then fails). */
+    public boolean isLive() {
+        return gone == null;
+    }
+
     private void ensureLive() {
         String why = gone;
         if (why != null) {

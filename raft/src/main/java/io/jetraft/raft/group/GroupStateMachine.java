@@ -53,6 +53,7 @@ public abstract class GroupStateMachine extends BaseStateMachine {
     protected final Clock clock;
     private final SnapshotFiles storage = new SnapshotFiles();
     private volatile Halt halt;
+    private volatile boolean closed;
 
     /**
      * Tests only: rewrites the log data this node stamps as leader, to put an entry into the log that no replica can
@@ -137,6 +138,18 @@ public abstract class GroupStateMachine extends BaseStateMachine {
         getLifeCycle().transition(LifeCycle.State.RUNNING);
         LOG.info("{}: installed the leader's snapshot at {} in {} ms", name, installed.getTermIndex(),
                 (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /** Ratis calls this once the group has stopped applying on this node (it is closing). */
+    @Override
+    public void close() throws IOException {
+        closed = true;
+        super.close();
+    }
+
+    /** Whether this group stopped applying here for good (its division closed). */
+    public boolean isClosed() {
+        return closed;
     }
 
     // ------------------------------------------------------------------ transactions

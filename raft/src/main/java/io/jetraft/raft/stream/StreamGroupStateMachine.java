@@ -90,8 +90,13 @@ public final class StreamGroupStateMachine extends GroupStateMachine {
         return g == null ? List.of() : g.streamNames();
     }
 
-    /** One stream of the group (reads from any thread; only this state machine writes). */
+    /** One stream of the group (reads from any thread; only this state machine writes); empty if it is gone. */
     public Optional<StreamStore> stream(String storeName) {
+        return handle(storeName).filter(StreamStore::isLive);
+    }
+
+    /** The handle the applies use: one lost from the store behind the group's back fails its next apply. */
+    private Optional<StreamStore> handle(String storeName) {
         StreamStore cached = handles.get(storeName);
         if (cached != null) {
             return Optional.of(cached);
@@ -257,7 +262,7 @@ public final class StreamGroupStateMachine extends GroupStateMachine {
                 return StreamEntryApplier.reply(out, (r, removed) -> r.setFlag(removed));
             }
             default -> {
-                Optional<StreamStore> s = stream(stream);
+                Optional<StreamStore> s = handle(stream);
                 if (s.isEmpty()) {
                     // not (or no longer) in this group: the entry still counts as applied
                     Outcome<Void> recorded = g.recordApplied(at);

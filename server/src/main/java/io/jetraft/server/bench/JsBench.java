@@ -25,13 +25,15 @@ import java.util.concurrent.CompletableFuture;
  * A JetStream run with jnats against any NATS server with JetStream (jetraft or nats-server), in the spirit of
  * {@code nats bench --js}: a file stream of R replicas; synchronous publishes (each waits for its PubAck: rate and
  * latency), asynchronous publishes (a window of PubAcks outstanding: rate), then one pull consumer reading the
- * stream back (rate). The stream is deleted at the end.
+ * stream back (rate), the same with an explicit ack per message, and last asynchronous publishes spread over many
+ * streams at once (their aggregate rate: on jetraft the streams share their replica set's few Raft groups, and so
+ * their fsyncs). The streams are deleted at the end.
  */
 public final class JsBench {
 
     /** What to run. */
     public record Plan(String serverUrl, String stream, int replicas, long syncMessages, long asyncMessages,
-                       int window, int size, int batch, Duration timeout) {
+                       int window, int size, int batch, Duration timeout, int streams) {
     }
 
     /** One phase's outcome; latencies only for the synchronous publishes. */
@@ -41,8 +43,8 @@ public final class JsBench {
         }
     }
 
-    /** The four phases. */
-    public record Result(Phase sync, Phase async, Phase consume, Phase consumeAck) {
+    /** The five phases (the last one empty when the plan asks for no extra streams). */
+    public record Result(Phase sync, Phase async, Phase consume, Phase consumeAck, Phase manyStreams) {
     }
 
     private JsBench() {
@@ -140,8 +142,44 @@ public final class JsBench {
                 out.printf(" (the acking consumer read %,d of %,d messages before the timeout)%n", acked, total);
             }
             jsm.deleteStream(plan.stream());
-            return new Result(sync, async, consume, consumeAck);
+            Phase many = plan.streams() > 0 ? manyStreams(plan, jsm, js, payload, out)
+                    : new Phase("async publish to 0 streams", 0, 0, 0, 0);
+            return new Result(sync, async, consume, consumeAck, many);
         }
+    }
+
+    /** Asynchronous publishes round-robin over {@code plan.streams()} new streams, one window over all of them. */
+    private static Phase manyStreams(Plan plan, JetStreamManagement jsm, JetStream js, byte[] payload,
+                                     PrintStream out) throws Exception {
+        String prefix = plan.stream().toLowerCase() + ".many.";
+        for (int i = 0; i < plan.streams(); i++) {
+            String name = plan.stream() + "_M" + i;
+            try {
+                jsm.deleteStream(name);
+            } catch (JetStreamApiException e) {
+                // not there
+            }
+            jsm.addStream(StreamConfiguration.builder().name(name).subjects(prefix + i)
+                    .storageType(StorageType.File).replicas(plan.replicas()).build());
+        }
+        ArrayDeque<CompletableFuture<PublishAck>> inFlight = new ArrayDeque<>();
+        long t0 = System.nanoTime();
+        for (long i = 0; i < plan.asyncMessages(); i++) {
+            inFlight.add(js.publishAsync(prefix + (i % plan.streams()), payload));
+            if (inFlight.size() >= plan.window()) {
+                inFlight.poll().get(plan.timeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+        }
+        while (!inFlight.isEmpty()) {
+            inFlight.poll().get(plan.timeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+        Phase many = new Phase("async publish to " + plan.streams() + " streams", plan.asyncMessages(),
+                System.nanoTime() - t0, 0, 0);
+        print(out, many);
+        for (int i = 0; i < plan.streams(); i++) {
+            jsm.deleteStream(plan.stream() + "_M" + i);
+        }
+        return many;
     }
 
     private static double percentile(long[] sorted, double p) {

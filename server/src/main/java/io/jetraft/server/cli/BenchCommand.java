@@ -100,14 +100,19 @@ public final class BenchCommand implements Callable<Integer> {
         @Option(names = "--batch", defaultValue = "500", description = "Messages per pull request")
         int batch;
 
+        @Option(names = "--streams", defaultValue = "100",
+                description = "Streams the last phase publishes to at once (0: no such phase)")
+        int streams;
+
         @Option(names = "--timeout", defaultValue = "120s", description = "Give up after this long")
         String timeout;
 
         @Override
         public Integer call() throws Exception {
-            if (syncMessages < 1 || asyncMessages < 0 || window < 1 || size < 0 || batch < 1 || replicas < 1) {
+            if (syncMessages < 1 || asyncMessages < 0 || window < 1 || size < 0 || batch < 1 || replicas < 1
+                    || streams < 0 || streams > 10_000) {
                 System.err.println("jetraft bench js: --sync-msgs, --window, --batch and --replicas must be at least "
-                        + "1; --async-msgs and --size not negative");
+                        + "1; --async-msgs and --size not negative; --streams between 0 and 10000");
                 return 2;
             }
             Duration limit = timeout("jetraft bench js", timeout);
@@ -115,7 +120,7 @@ public final class BenchCommand implements Callable<Integer> {
                 return 2;
             }
             JsBench.run(new JsBench.Plan(server, stream, replicas, syncMessages, asyncMessages, window, size, batch,
-                    limit), System.out);
+                    limit, streams), System.out);
             return 0;
         }
     }

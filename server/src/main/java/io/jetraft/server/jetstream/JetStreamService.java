@@ -180,17 +180,20 @@ public final class JetStreamService implements AutoCloseable {
 
     private void leaderChanged(LeaderChange change) {
         if (change.group().isMeta()) {
-            synchronized (this) {
-                if (change.local() && metaForward == null && !streamLayerStopped) {
-                    metaForward = internal.subscribe("$JSR.META.>", null, true, pool, m -> api.handleMetaForwarded(m));
-                } else if (!change.local() && metaForward != null) {
-                    metaForward.close();
-                    metaForward = null;
-                }
-            }
+            reconcileMetaForward(change.local());
             return;
         }
         reconcileLedStreams();
+    }
+
+    /** The meta leader answers the requests other nodes forward to it ($JSR.META.>); nobody else does. */
+    private synchronized void reconcileMetaForward(boolean leads) {
+        if (leads && metaForward == null && !streamLayerStopped) {
+            metaForward = internal.subscribe("$JSR.META.>", null, true, pool, m -> api.handleMetaForwarded(m));
+        } else if (!leads && metaForward != null) {
+            metaForward.close();
+            metaForward = null;
+        }
     }
 
     /**
@@ -244,8 +247,10 @@ public final class JetStreamService implements AutoCloseable {
                 // stopping
             }
         }
-        // streams that joined or left a group led here, or a leadership this node gained or lost
+        // streams that joined or left a group led here, or a leadership this node gained or lost (also one gained
+        // before the listener was registered)
         reconcileLedStreams();
+        reconcileMetaForward(raft.meta().isLeader());
     }
 
     // ---- what the parts share ----------------------------------------------------------------------------------
@@ -422,7 +427,10 @@ public final class JetStreamService implements AutoCloseable {
     public void close() {
         stopStreamLayer();
         timer.shutdownNow();
-        stopRaft(Duration.ofSeconds(10));
+        if (raft != null) {
+            // all of it, Raft's log files too (lame-duck step 4 returned once the groups had stopped)
+            raft.close();
+        }
         pool.shutdown();
         try {
             pool.awaitTermination(5, TimeUnit.SECONDS);

@@ -240,8 +240,13 @@ final class JsApi {
             }
             throw new ApiException(400, 10058, "stream name already in use with a different configuration");
         }
+        // placement.preferred: the stream goes on the stream group that peer prefers to lead (it leads the stream)
+        String preferred = body.path("placement").path("preferred").asText("");
+        if (!preferred.isEmpty() && js.raft().meta().peers().stream().noneMatch(p -> p.name().equals(preferred))) {
+            throw new ApiException(400, 10005, "no suitable peers for placement");
+        }
         StreamSpec spec = new StreamSpec(name, config.get("num_replicas").asInt(), StreamConfigs.limits(config),
-                bytes(config));
+                bytes(config), preferred);
         CompletableFuture<Result<StreamAssignment>> f = update ? js.raft().meta().updateStream(spec)
                 : js.raft().meta().createStream(spec);
         f.whenComplete((r, err) -> {

@@ -53,17 +53,18 @@ class BenchTest {
     void jetStreamBenchRunsEveryPhaseAndLeavesNoStreamBehind() throws Exception {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         JsBench.Result r = JsBench.run(new JsBench.Plan(url, "BENCHTEST", 1, 50, 1_000, 100, 128, 200,
-                Duration.ofSeconds(60)), new PrintStream(printed, true, StandardCharsets.UTF_8));
+                Duration.ofSeconds(60), 5), new PrintStream(printed, true, StandardCharsets.UTF_8));
         long total = 200 + 50 + 1_000;
         assertThat(r.sync().messages()).isEqualTo(50);
         assertThat(r.sync().p99Millis()).isGreaterThanOrEqualTo(r.sync().p50Millis()).isPositive();
         assertThat(r.async().messages()).isEqualTo(1_000);
         assertThat(r.consume().messages()).isEqualTo(total);
         assertThat(r.consumeAck().messages()).isEqualTo(total);
+        assertThat(r.manyStreams().messages()).isEqualTo(1_000);
         assertThat(printed.toString(StandardCharsets.UTF_8)).contains("sync publish:").contains("async publish:")
-                .contains("pull consume:").contains("pull consume + ack:");
+                .contains("pull consume:").contains("pull consume + ack:").contains("async publish to 5 streams:");
         try (io.nats.client.Connection nc = io.nats.client.Nats.connect(url)) {
-            assertThat(nc.jetStreamManagement().getStreamNames()).doesNotContain("BENCHTEST");
+            assertThat(nc.jetStreamManagement().getStreamNames()).noneMatch(n -> n.startsWith("BENCHTEST"));
         }
     }
 
@@ -75,5 +76,6 @@ class BenchTest {
         assertThat(JetraftCommand.execute("bench", "-s", url, "--msgs", "many", "x")).isEqualTo(2);
         assertThat(JetraftCommand.execute("bench", "js", "-s", url, "--batch", "0")).isEqualTo(2);
         assertThat(JetraftCommand.execute("bench", "js", "-s", url, "--timeout", "soon")).isEqualTo(2);
+        assertThat(JetraftCommand.execute("bench", "js", "-s", url, "--streams", "-1")).isEqualTo(2);
     }
 }

@@ -80,7 +80,7 @@ class ClusterNodeRestartProcessTest {
             assertThat(nc.getServerInfo().getServerName()).isEqualTo("n3");
             assertThat(nc.jetStreamManagement().getStreamInfo("R3").getStreamState().getMsgCount()).isEqualTo(10);
         }
-        assertThat(inProcess[0].jetstream().raftNode().metaPeers()).extracting(p -> p.name())
+        assertThat(inProcess[0].jetstream().raftNode().meta().peers()).extracting(p -> p.name())
                 .containsExactlyInAnyOrder("n1", "n2", "n3");
         assertThat(processes.output(second)).contains("Name:     n3").doesNotContain("New node identity");
     }

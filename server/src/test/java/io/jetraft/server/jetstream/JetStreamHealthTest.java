@@ -50,4 +50,36 @@ class JetStreamHealthTest {
             }
         }
     }
+
+    @Test
+    void aStreamGroupThatStoppedApplyingIsReportedByHealthzAndCheckNamingTheGroupAndItsStreams() throws Exception {
+        JetraftNode node = JetraftNode.start(TestConfigs.node().jetstream(dir.resolve("halt")).build());
+        try (io.nats.client.Connection nc = io.nats.client.Nats.connect("nats://127.0.0.1:" + node.clientPort())) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> healthz(node).statusCode() == 200);
+            io.nats.client.JetStreamManagement jsm = nc.jetStreamManagement();
+            // a single node: one replica set, one stream group, carrying both streams
+            for (String s : java.util.List.of("ALPHA", "BETA")) {
+                jsm.addStream(io.nats.client.api.StreamConfiguration.builder().name(s).subjects(s.toLowerCase())
+                        .build());
+            }
+            nc.jetStream().publish("alpha", "one".getBytes());
+            io.jetraft.raft.RaftNode raft = node.jetstream().raftNode();
+            assertThat(raft.streams().groupOf("ALPHA")).isEqualTo(raft.streams().groupOf("BETA"));
+            // the store loses ALPHA behind the Raft layer's back: the next entry for it cannot be applied
+            String storeName = raft.streams().localStore("ALPHA").orElseThrow().name();
+            assertThat(node.jetstream().nodeStore().deleteStream(storeName)).isTrue();
+            raft.streams().publish("ALPHA", java.util.List.of(io.jetraft.raft.Publish.of("alpha", "two".getBytes())));
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> healthz(node).statusCode() == 503);
+            String body = new com.fasterxml.jackson.databind.ObjectMapper().readTree(healthz(node).body())
+                    .path("error").asText();
+            assertThat(body).contains("JetStream stream '$G > ALPHA' is not current: group node unhealthy")
+                    .contains(raft.streams().groupOf("ALPHA").orElseThrow().toString())
+                    .contains("streams ALPHA, BETA").contains("stopped applying at index");
+            String url = "http://127.0.0.1:" + node.httpPort();
+            assertThat(io.jetraft.server.cli.JetraftCommand.execute("check", "jetstream", "-s", url)).isEqualTo(2);
+        } finally {
+            node.shutdown();
+        }
+    }
 }
