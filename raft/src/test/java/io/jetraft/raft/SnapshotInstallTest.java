@@ -90,6 +90,50 @@ class SnapshotInstallTest {
     }
 
     @Test
+    void aFollowerFarBehindReceivesOneGroupSnapshotWithEveryStreamOfItsGroupAndEndsEqualStreamByStream() {
+        // one group for the replica set: all the streams below share it, and so its log and snapshots
+        cluster = snapshotting().withGroupsPerSet(1).start();
+        RaftNode n = cluster.node(0);
+        for (String s : List.of("A", "B", "GONE")) {
+            n.meta().createStream(StreamSpec.of(s, 3, StreamLimits.unlimited())).join().value();
+            publish(n, s, 3, s.toLowerCase());
+        }
+        GroupName g = cluster.groupOf("A");
+        assertThat(cluster.groupOf("B")).isEqualTo(g);
+        int f = followerOf("A");
+        String goneStoreName = cluster.storeName("GONE");
+        long followerLast = cluster.node(f).division(g).getRaftLog().getLastEntryTermIndex().getIndex();
+        cluster.stop(f);
+
+        // while it is down: writes to several streams, a consumer, a stream deleted and a new one created
+        RaftNode via = cluster.running().get(0);
+        publish(via, "A", 150, "a2");
+        publish(via, "B", 150, "b2");
+        via.meta().createConsumer("B", ConsumerSpec.of("C", ConsumerConfig.explicitAck(), StartPosition.all())).join()
+                .value();
+        via.streams().delivered("B", "C", 1, 1, 1).join().value();
+        via.meta().deleteStream("GONE").join().value();
+        via.meta().createStream(StreamSpec.of("NEW", 3, StreamLimits.unlimited())).join().value();
+        publish(via, "NEW", 20, "new");
+        RaftNode leader = cluster.awaitLeader(g);
+        RaftServer.Division ld = leader.division(g);
+        await().atMost(TestCluster.WAIT).until(() -> ld.getRaftLog().getStartIndex() > followerLast + 1);
+
+        RaftNode back = cluster.restart(f);
+        for (String s : List.of("A", "B", "NEW")) {
+            await().atMost(TestCluster.WAIT).untilAsserted(() -> assertThat(
+                    StoreContents.of(cluster.storeOf(back, s)).data()).as(s)
+                    .isEqualTo(StoreContents.of(cluster.storeOf(leader, s)).data()));
+        }
+        assertThat(StoreContents.of(cluster.storeOf(back, "A")).messages()).hasSize(153);
+        // the stream deleted meanwhile is gone from the replica too, and the group's log starts after the snapshot
+        assertThat(cluster.store(f).streamNames()).doesNotContain(goneStoreName);
+        RaftServer.Division bd = back.division(g);
+        assertThat(bd.getStateMachine().getLatestSnapshot()).isNotNull();
+        assertThat(bd.getRaftLog().getStartIndex()).isGreaterThan(followerLast + 1);
+    }
+
+    @Test
     void aFollowerWhoseRaftDirectoryAndStoreWereWipedRebuildsItselfUnderTheSameName() {
         cluster = snapshotting().start();
         RaftNode n = cluster.node(0);
