@@ -3,7 +3,6 @@ package io.jetraft.raft;
 import io.jetraft.raft.group.GroupStateMachine;
 import io.jetraft.raft.group.Halt;
 import io.jetraft.raft.health.GroupHealth;
-import io.jetraft.raft.stream.StreamGroupStateMachine;
 import io.jetraft.storage.Appended;
 import io.jetraft.storage.StreamLimits;
 import org.apache.ratis.grpc.server.GrpcServicesImpl;

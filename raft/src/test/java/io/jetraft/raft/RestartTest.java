@@ -1,7 +1,6 @@
 package io.jetraft.raft;
 
 import io.jetraft.raft.group.GroupStateMachine;
-import io.jetraft.raft.stream.StreamGroupStateMachine;
 import io.jetraft.storage.StreamLimits;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

@@ -7,8 +7,6 @@ import io.jetraft.raft.group.GroupEvents;
 import io.jetraft.raft.group.GroupStateMachine;
 import io.jetraft.raft.group.InvalidRequestException;
 import io.jetraft.raft.group.RatisBytes;
-import io.jetraft.raft.proto.AssignConsumer;
-import io.jetraft.raft.proto.ConsumerRecord;
 import io.jetraft.raft.proto.CreateStream;
 import io.jetraft.raft.proto.MetaEntry;
 import io.jetraft.raft.proto.MetaReply;
@@ -16,13 +14,10 @@ import io.jetraft.raft.proto.MetaSnapshot;
 import io.jetraft.raft.proto.PeerAddress;
 import io.jetraft.raft.proto.GroupRecord;
 import io.jetraft.raft.proto.StreamRecord;
-import io.jetraft.raft.proto.UpdateStream;
 import io.jetraft.storage.AppliedIndex;
-import io.jetraft.storage.JsError;
 import io.jetraft.storage.MetaRecords;
 import io.jetraft.storage.NodeStore;
 import io.jetraft.storage.Outcome;
-import io.jetraft.storage.StreamLimits;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
@@ -49,7 +44,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.UUID;
 
 /**
  * The meta group's state machine: which streams and consumers exist, their configuration, and which peers hold each

@@ -3,7 +3,6 @@ package io.jetraft.server.jetstream;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.jetraft.raft.GroupName;
 import io.jetraft.raft.health.GroupHealth;
 import io.jetraft.raft.health.ReplicaHealth;
 import java.nio.charset.StandardCharsets;

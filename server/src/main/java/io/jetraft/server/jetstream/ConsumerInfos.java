@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jetraft.raft.ConsumerAssignment;
-import io.jetraft.raft.GroupName;
 import io.jetraft.server.jetstream.consumer.ConsumerEngine;
 import io.jetraft.server.jetstream.consumer.DeliveryRules;
 import io.jetraft.server.jetstream.consumer.StreamStoreSource;

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jetraft.config.JetStreamConfig;
-import io.jetraft.raft.GroupName;
 import io.jetraft.raft.StreamAssignment;
 import io.jetraft.server.util.GoTimes;
 import io.jetraft.storage.StreamState;

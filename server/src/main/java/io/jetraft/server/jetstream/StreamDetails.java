@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jetraft.raft.ConsumerAssignment;
-import io.jetraft.raft.GroupName;
 import io.jetraft.raft.StreamAssignment;
 import io.jetraft.server.jetstream.consumer.ConsumerEngine;
 import io.jetraft.server.util.GoTimes;

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.jetraft.raft.GroupName;
 import io.jetraft.server.node.JetraftNode;
 import io.jetraft.server.support.Ports;
 import io.jetraft.server.support.TestConfigs;
