@@ -147,6 +147,13 @@ class LameDuckBench {
                 String log = leaving.logText().substring(logFrom);
                 java.nio.file.Files.writeString(Path.of("target", "ldm-run-" + (run + 1) + "-" + leaving.name()
                         + ".log"), log);
+                // a JFR recording of the leaving node, when it ran with one (-Djetraft.node.jvm=
+                // "-XX:StartFlightRecording=filename=node.jfr,dumponexit=true,settings=...")
+                Path jfr = leaving.dir().resolve("node.jfr");
+                if (java.nio.file.Files.exists(jfr)) {
+                    java.nio.file.Files.move(jfr, Path.of("target", "ldm-run-" + (run + 1) + "-" + leaving.name()
+                            + ".jfr"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
                 Matcher t = TRANSFER.matcher(log);
                 if (!t.find()) {
                     throw new AssertionError("no transfer report in " + leaving.name() + "'s log:\n" + log);

@@ -139,7 +139,8 @@ public final class RaftNode implements AutoCloseable {
                 RatisProperties.client(config)), config.timing(), scheduler);
         health = new HealthView(divisions, new HealthReader(config.timing().currentWithin(),
                 config.timing().maxCurrentLag()));
-        streams = new StreamGroups(locator, divisions, proposer, health, io);
+        // a group commit is at most half the largest Raft entry
+        streams = new StreamGroups(locator, divisions, proposer, health, io, config.log().maxEntrySize().bytes() / 2);
         handOff = new LeadershipHandOff(config, divisions, health, proposer, transferStarters);
         reconciler = new GroupReconciler(server, META_GROUP, view, store, this::metaCaughtUp, handOff::groupAdded,
                 divisions::forget);

@@ -1,9 +1,7 @@
 package io.jetraft.raft;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.jetraft.raft.ProposalFailedException.Reason;
 import io.jetraft.raft.codec.EntryCodec;
-import io.jetraft.raft.group.RatisBytes;
 import io.jetraft.raft.health.GroupHealth;
 import io.jetraft.raft.proto.Acked;
 import io.jetraft.raft.proto.AckedBatch;
@@ -26,9 +24,7 @@ import io.jetraft.storage.JsError;
 import io.jetraft.storage.PurgeRequest;
 import io.jetraft.storage.StreamStore;
 import org.apache.ratis.server.RaftServer;
-import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -36,7 +32,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
 
@@ -54,13 +49,17 @@ public final class StreamGroups {
     private final Proposer proposer;
     private final HealthView health;
     private final Executor io;
+    private final long maxBatchBytes;
+    private final java.util.Map<GroupName, GroupCommit> commits = new java.util.concurrent.ConcurrentHashMap<>();
 
-    StreamGroups(StreamLocator locator, Divisions divisions, Proposer proposer, HealthView health, Executor io) {
+    StreamGroups(StreamLocator locator, Divisions divisions, Proposer proposer, HealthView health, Executor io,
+                 long maxBatchBytes) {
         this.locator = locator;
         this.divisions = divisions;
         this.proposer = proposer;
         this.health = health;
         this.io = io;
+        this.maxBatchBytes = maxBatchBytes;
     }
 
     // ================================================================== where streams are
@@ -281,10 +280,14 @@ public final class StreamGroups {
                         .orElseGet(() -> CompletableFuture.completedFuture(Result.refused(STREAM_NOT_FOUND))));
     }
 
-    /** Commits one entry for a stream in its group's log and returns what applying it did. */
+    /**
+     * Commits one entry for a stream in its group's log (with other streams' entries proposed meanwhile: a group
+     * commit) and returns what applying it did.
+     */
     CompletableFuture<StreamReply> propose(StreamLocator.Located at, StreamEntry.Builder e) {
-        ByteString request = RatisBytes.of(e.setStream(at.storeName()).build());
-        return proposer.write(at.groupName(), at.raftGroup(), request).thenApply(StreamGroups::parse);
+        GroupCommit commit = commits.computeIfAbsent(at.groupName(), g -> new GroupCommit(g, at.raftGroup(),
+                proposer, maxBatchBytes));
+        return commit.submit(e.setStream(at.storeName()).build());
     }
 
     static <T> Result<T> map(Result<StreamReply> r, Function<StreamReply, T> value) {
@@ -293,14 +296,5 @@ public final class StreamGroups {
         }
         StreamReply reply = r.value();
         return reply.hasError() ? Result.refused(EntryCodec.error(reply.getError())) : Result.ok(value.apply(reply));
-    }
-
-    private static StreamReply parse(ByteString b) {
-        try {
-            return StreamReply.parseFrom(RatisBytes.buffer(b));
-        } catch (InvalidProtocolBufferException e) {
-            throw new CompletionException(new IOException("an undecodable reply from the group: " + e.getMessage(),
-                    e));
-        }
     }
 }

@@ -26,7 +26,9 @@
  *       group id to division map; {@code Proposer}; {@code GroupReconciler} (adds and removes this node's stream
  *       groups as the meta state says); {@code LeaderDuties} (a group's leader brings the group in line with the meta
  *       state and expires messages); {@code GroupBalancer} (a group goes back to its preferred leader);
- *       {@code RaftServerCloser}; the state machines in {@code meta}, {@code stream} and {@code group}.</li>
+ *       {@code RaftServerCloser}; {@code GroupCommit} (a group's entries proposed while its previous ones are in
+       flight go together as one Raft entry, whatever stream they are for); the state machines in {@code meta},
+       {@code stream} and {@code group}.</li>
  * </ul>
  *
  * <h2>Contracts and decisions</h2>
@@ -47,8 +49,8 @@
  *   <li><b>Determinism.</b> Times and the peers of a new stream are stamped into the entry by the leader in
  *       {@code startTransaction}; apply never reads a clock. Group ids come from the replica set, slot and creating
  *       meta entry.</li>
- *   <li><b>Applied index.</b> Each entry is applied in one store write with its group's (term, index); the store
- *       skips an entry its group has (so a restart replays the log from the latest snapshot and changes nothing
+ *   <li><b>Applied index.</b> Each stream entry is applied in one store write with its group's (term, index and
+ *       position within a batched Raft entry); the store skips an entry its group has (so a restart replays the log from the latest snapshot and changes nothing
  *       already applied).</li>
  *   <li><b>An entry that cannot be decoded or applied</b> (a newer version's entry, a failing store) is logged with
  *       its group, stream and index and {@code applyTransaction} throws: Ratis then closes that group's division on

@@ -172,6 +172,50 @@ class EntriesTest {
     }
 
     @Test
+    void entriesOfManyStreamsProposedTogetherShareRaftEntriesAndApplyTheSameOnEveryReplicaAndAfterARestart() {
+        cluster = new TestCluster(dir, 3).withGroupsPerSet(1).start();
+        RaftNode n = cluster.node(0);
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            names.add("G" + i);
+            n.meta().createStream(StreamSpec.of("G" + i, 3, StreamLimits.unlimited())).join().value();
+        }
+        GroupName g = cluster.groupOf("G0");
+        RaftNode leader = cluster.awaitLeader(g);
+        long before = leader.health().health(g).orElseThrow().commitIndex();
+        // 20 streams x 10 publishes, all at once, through the leader
+        List<java.util.concurrent.CompletableFuture<List<Result<Appended>>>> acks = new ArrayList<>();
+        for (int k = 0; k < 10; k++) {
+            for (String s : names) {
+                acks.add(leader.streams().publish(s, List.of(Publish.of(s.toLowerCase(), bytes(s + "-" + k)))));
+            }
+        }
+        for (int i = 0; i < acks.size(); i++) {
+            assertThat(acks.get(i).join().get(0).value().seq()).as("ack " + i).isEqualTo(i / names.size() + 1);
+        }
+        long entries = leader.health().health(g).orElseThrow().commitIndex() - before;
+        System.out.printf("MEASURED: 200 publishes to 20 streams of one group took %d Raft entries%n", entries);
+        assertThat(entries).as("Raft entries for 200 publishes to 20 streams").isLessThan(200);
+        for (String s : names) {
+            List<StoreContents> replicas = new ArrayList<>();
+            for (RaftNode r : cluster.replicasOf(s)) {
+                replicas.add(StoreContents.of(cluster.storeOf(r, s)));
+            }
+            assertThat(replicas.get(0).messages()).hasSize(10);
+            assertThat(replicas).allMatch(c -> c.equals(replicas.get(0)));
+        }
+        // a replica replays the shared entries after a restart: every stream entry in them is skipped
+        int follower = cluster.indexOf(cluster.running().stream().filter(r -> r != leader).findFirst().orElseThrow()
+                .name());
+        StoreContents was = StoreContents.of(cluster.storeOf(cluster.node(follower), "G7"));
+        cluster.stop(follower);
+        RaftNode back = cluster.restart(follower);
+        await().atMost(TestCluster.WAIT).until(() -> back.streams().hosts("G7")
+                && ((StreamGroupStateMachine) back.division(g).getStateMachine()).replayedEntries() > 0);
+        assertThat(StoreContents.of(cluster.storeOf(back, "G7"))).isEqualTo(was);
+    }
+
+    @Test
     void theLeaderProposesExpiryAndEveryReplicaRemovesTheSameMessages() {
         cluster = new TestCluster(dir, 3).start();
         RaftNode n = cluster.node(0);

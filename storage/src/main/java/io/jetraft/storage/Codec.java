@@ -77,8 +77,12 @@ final class Codec {
         return c;
     }
 
+    /** term, index (and, when not 0, the position within the entry: a u32 more). */
     static byte[] applied(AppliedIndex a) {
-        return ByteBuffer.allocate(16).putLong(a.term()).putLong(a.index()).array();
+        if (a.sub() == 0) {
+            return ByteBuffer.allocate(16).putLong(a.term()).putLong(a.index()).array();
+        }
+        return ByteBuffer.allocate(20).putLong(a.term()).putLong(a.index()).putInt(a.sub()).array();
     }
 
     static AppliedIndex decodeApplied(byte[] v) {
@@ -86,7 +90,7 @@ final class Codec {
             return AppliedIndex.NONE;
         }
         ByteBuffer b = ByteBuffer.wrap(v);
-        return new AppliedIndex(b.getLong(), b.getLong());
+        return new AppliedIndex(b.getLong(), b.getLong(), b.remaining() >= 4 ? b.getInt() : 0);
     }
 
     // ---- stream name and limits

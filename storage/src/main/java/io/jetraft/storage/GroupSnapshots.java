@@ -33,7 +33,7 @@ import java.util.Map;
  * ids stripped, so they restore under any ids), in one file under one SHA-256.
  *
  * <pre>
- * magic "JRGSNAP" u16 format | UTF group id | u64 term | u64 index | u32 stream count
+ * magic "JRGSNAP" u16 format | UTF group id | u64 term | u64 index | u32 position in the entry | u32 stream count
  * per stream: UTF stream name | its records as in a stream snapshot ({@link StreamSnapshots}), ending u8 0 | u64 count
  * 32 bytes SHA-256 of everything before
  * </pre>
@@ -45,7 +45,7 @@ final class GroupSnapshots {
     private static final Logger LOG = LoggerFactory.getLogger(GroupSnapshots.class);
     private static final byte[] MAGIC = "JRGSNAP".getBytes(StandardCharsets.US_ASCII);
     private static final int FORMAT = 1;
-    private static final int MIN_SIZE = MAGIC.length + 2 + 2 + 16 + 4 + StreamSnapshots.DIGEST_LEN;
+    private static final int MIN_SIZE = MAGIC.length + 2 + 2 + 16 + 8 + StreamSnapshots.DIGEST_LEN;
     private static final int MAX_STREAMS = 1_000_000;
 
     private record Header(String group, AppliedIndex applied, int streams) {
@@ -73,6 +73,7 @@ final class GroupSnapshots {
                 out.writeUTF(groupId);
                 out.writeLong(applied.term());
                 out.writeLong(applied.index());
+                out.writeInt(applied.sub());
                 out.writeInt(streams.size());
                 for (Map.Entry<String, Long> s : streams.entrySet()) {
                     out.writeUTF(s.getKey());
@@ -252,14 +253,15 @@ final class GroupSnapshots {
                 String group = in.readUTF();
                 long term = in.readLong();
                 long index = in.readLong();
+                int sub = in.readInt();
                 int streams = in.readInt();
-                if (term < 0 || index < -1) {
+                if (term < 0 || index < -1 || sub < 0) {
                     throw records.rejected("has an invalid applied index");
                 }
                 if (streams < 0 || streams > MAX_STREAMS) {
                     throw records.rejected("has an invalid stream count " + streams);
                 }
-                return new Header(group, new AppliedIndex(term, index), streams);
+                return new Header(group, new AppliedIndex(term, index, sub), streams);
             } catch (IOException e) {
                 throw records.rejected("has a damaged header (" + e + ")");
             }

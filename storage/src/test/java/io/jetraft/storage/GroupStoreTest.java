@@ -73,6 +73,36 @@ class GroupStoreTest {
     }
 
     @Test
+    void severalStreamEntriesOfOneRaftEntryApplyOneAfterAnotherAndAReplayOfAnyOfThemIsSkipped() {
+        AppliedIndex batch = AppliedIndex.of(2, 10);
+        try (NodeStore node = TestStores.open(dir)) {
+            GroupStore g = node.group("g1");
+            StreamStore a = g.attach(AppliedIndex.of(1, 1), "A", StreamLimits.unlimited()).value();
+            StreamStore b = g.attach(AppliedIndex.of(1, 2), "B", StreamLimits.unlimited()).value();
+            // one Raft entry (a group commit) carrying three stream entries
+            assertThat(a.append(batch.at(0), Append.of("a", null, TestStores.bytes("1"), 1)).value().seq())
+                    .isEqualTo(1);
+            assertThat(b.append(batch.at(1), Append.of("b", null, TestStores.bytes("2"), 1)).value().seq())
+                    .isEqualTo(1);
+            assertThat(a.append(batch.at(2), Append.of("a", null, TestStores.bytes("3"), 1)).value().seq())
+                    .isEqualTo(2);
+            assertThat(g.appliedIndex()).isEqualTo(batch.at(2));
+            // replayed (a crash after the second one was written): the first two are skipped, the rest applies
+            assertThat(a.append(batch.at(0), Append.of("a", null, TestStores.bytes("1"), 1)))
+                    .isInstanceOf(Outcome.Skipped.class);
+            assertThat(b.append(batch.at(1), Append.of("b", null, TestStores.bytes("2"), 1)))
+                    .isInstanceOf(Outcome.Skipped.class);
+            assertThat(g.recordApplied(AppliedIndex.of(2, 11))).isInstanceOf(Outcome.Done.class);
+        }
+        try (NodeStore node = TestStores.open(dir)) {
+            GroupStore g = node.group("g1");
+            assertThat(g.appliedIndex()).isEqualTo(AppliedIndex.of(2, 11));
+            assertThat(contents(g.stream("A").orElseThrow())).containsExactly("1 a 1", "2 a 3");
+            assertThat(contents(g.stream("B").orElseThrow())).containsExactly("1 b 2");
+        }
+    }
+
+    @Test
     void aDetachedStreamLeavesNoKeyBehindAndTheGroupAndItsOtherStreamsCarryOn() {
         Entries e = new Entries();
         try (NodeStore node = TestStores.open(dir)) {

@@ -7,6 +7,7 @@ import io.jetraft.raft.group.GroupEvents;
 import io.jetraft.raft.group.GroupStateMachine;
 import io.jetraft.raft.group.InvalidRequestException;
 import io.jetraft.raft.group.RatisBytes;
+import io.jetraft.raft.proto.EntryBatch;
 import io.jetraft.raft.proto.PublishBatch;
 import io.jetraft.raft.proto.StreamEntry;
 import io.jetraft.raft.proto.StreamReply;
@@ -164,11 +165,32 @@ public final class StreamGroupStateMachine extends GroupStateMachine {
         } catch (InvalidProtocolBufferException e) {
             throw new InvalidRequestException(name + ": the request is not a stream entry: " + e.getMessage(), e);
         }
+        long now = EntryCodec.nanos(clock.instant());
+        StreamEntry stamped;
+        if (entry.getKindCase() == StreamEntry.KindCase.BATCH) {
+            if (entry.getBatch().getEntriesCount() == 0) {
+                throw new InvalidRequestException(name + ": a batch needs at least one entry");
+            }
+            EntryBatch.Builder b = EntryBatch.newBuilder();
+            for (StreamEntry inner : entry.getBatch().getEntriesList()) {
+                if (inner.getKindCase() == StreamEntry.KindCase.BATCH) {
+                    throw new InvalidRequestException(name + ": a batch cannot hold a batch");
+                }
+                b.addEntries(stampOne(inner, now));
+            }
+            stamped = StreamEntry.newBuilder().setBatch(b).build();
+        } else {
+            stamped = stampOne(entry, now);
+        }
+        return RatisBytes.of(stamped);
+    }
+
+    /** Checks one (non-batch) stream entry and stamps what only the leader may decide (its time) into it. */
+    private StreamEntry stampOne(StreamEntry entry, long now) throws InvalidRequestException {
         if (entry.getStream().isEmpty()) {
             throw new InvalidRequestException(name + ": a stream entry must name its stream");
         }
-        long now = EntryCodec.nanos(clock.instant());
-        StreamEntry stamped = switch (entry.getKindCase()) {
+        return switch (entry.getKindCase()) {
             case PUBLISH -> {
                 if (entry.getPublish().getMessagesCount() == 0) {
                     throw new InvalidRequestException(name + ": a publish batch needs at least one message");
@@ -212,7 +234,6 @@ public final class StreamGroupStateMachine extends GroupStateMachine {
             case KIND_NOT_SET -> throw new InvalidRequestException(name + ": a stream entry of an unknown kind");
             default -> entry;
         };
-        return RatisBytes.of(stamped);
     }
 
     // ------------------------------------------------------------------ every replica
@@ -230,16 +251,30 @@ public final class StreamGroupStateMachine extends GroupStateMachine {
                     + "upgrade this node)", null);
         }
         StreamReply reply;
-        try {
-            reply = applyTo(group, entry, at);
-        } catch (RuntimeException e) {
-            throw halt(at, "applying the " + entry.getKindCase() + " entry of stream '" + entry.getStream()
-                    + "' failed", e);
+        if (entry.getKindCase() == StreamEntry.KindCase.BATCH) {
+            StreamReply.Builder all = StreamReply.newBuilder().setReplayed(true);
+            for (int i = 0; i < entry.getBatch().getEntriesCount(); i++) {
+                StreamReply one = applyChecked(entry.getBatch().getEntries(i), at.at(i));
+                all.addBatch(one).setReplayed(all.getReplayed() && one.getReplayed());
+            }
+            reply = all.build();
+        } else {
+            reply = applyChecked(entry, at);
         }
         if (reply.getReplayed()) {
             replayed.incrementAndGet();
         }
         return RatisBytes.of(reply);
+    }
+
+    /** Applies one stream entry; a failure halts the group (throws). */
+    private StreamReply applyChecked(StreamEntry entry, AppliedIndex at) {
+        try {
+            return applyTo(group, entry, at);
+        } catch (RuntimeException e) {
+            throw halt(at, "applying the " + entry.getKindCase() + " entry of stream '" + entry.getStream()
+                    + "' failed", e);
+        }
     }
 
     private StreamReply applyTo(GroupStore g, StreamEntry entry, AppliedIndex at) {
