@@ -121,6 +121,8 @@ class SnapshotInstallTest {
 
         RaftNode back = cluster.restart(f);
         for (String s : List.of("A", "B", "NEW")) {
+            // NEW is readable there once the restarted node has applied the meta entry creating it
+            await().atMost(TestCluster.WAIT).until(() -> back.meta().stream(s).isPresent() && back.streams().hosts(s));
             await().atMost(TestCluster.WAIT).untilAsserted(() -> assertThat(
                     StoreContents.of(cluster.storeOf(back, s)).data()).as(s)
                     .isEqualTo(StoreContents.of(cluster.storeOf(leader, s)).data()));
