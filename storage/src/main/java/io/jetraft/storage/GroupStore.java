@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * One stream group's part of the {@link NodeStore}: the streams one Raft group carries and the group's applied index.
@@ -21,6 +22,9 @@ public final class GroupStore {
     private final String id;
     private final byte[] appliedKey;
     private volatile AppliedIndex applied;
+    /** The write shared by the mutations of the Raft entry being applied, and the thread applying it; or null. */
+    private GroupWrite open;
+    private volatile Thread writer;
 
     GroupStore(NodeStore node, String id, AppliedIndex applied) {
         this.node = node;
@@ -56,18 +60,21 @@ public final class GroupStore {
      */
     public Outcome<StreamStore> attach(AppliedIndex at, String name, StreamLimits limits) {
         Objects.requireNonNull(at, "at");
+        flushOpenWrite();
         return node.attach(this, at, name, limits);
     }
 
     /** Removes a stream of this group with all its keys; false (still recorded) when the group has no such stream. */
     public Outcome<Boolean> detach(AppliedIndex at, String name) {
         Objects.requireNonNull(at, "at");
+        flushOpenWrite();
         return node.detach(this, at, name);
     }
 
     /** Records an applied index that changes no data (a Raft no-op, or an entry for a stream the group lacks). */
     public Outcome<Void> recordApplied(AppliedIndex at) {
         Objects.requireNonNull(at, "at");
+        flushOpenWrite();
         return node.recordGroupApplied(this, at);
     }
 
@@ -89,7 +96,51 @@ public final class GroupStore {
         return node.restoreGroup(this, file);
     }
 
+    /**
+     * Runs {@code body} (the apply of one Raft entry, on the group's one writer thread) so that the mutations it
+     * makes to this group's streams from this thread share one RocksDB write, committed when it returns: a Raft entry
+     * carrying many streams' publishes, deliveries and acks costs one write with one applied index instead of one
+     * each. Readers on other threads see a stream's new state only after that write. A mutation that cannot share a
+     * batch (a range delete, attach, detach) first commits what is pending and is then written alone. If {@code body}
+     * or the write fails, nothing pending is published (the touched streams re-read their state) and it throws.
+     */
+    public <T> T inOneWrite(Supplier<T> body) {
+        if (open != null && writer == Thread.currentThread()) {
+            return body.get();
+        }
+        node.ensureOpen();
+        try (GroupWrite w = new GroupWrite(node, this)) {
+            open = w;
+            writer = Thread.currentThread();
+            T result;
+            try {
+                result = body.get();
+                w.commit();
+            } catch (RuntimeException | Error e) {
+                w.abandon();
+                throw e;
+            } finally {
+                writer = null;
+                open = null;
+            }
+            return result;
+        }
+    }
+
     // ------------------------------------------------------------------ for the store
+
+    /** The write the calling thread's mutations of this group's streams join, or null. */
+    GroupWrite openWrite() {
+        return writer == Thread.currentThread() ? open : null;
+    }
+
+    /** Commits what the open write of the calling thread holds (before a mutation that must be written alone). */
+    void flushOpenWrite() {
+        GroupWrite w = openWrite();
+        if (w != null) {
+            w.commit();
+        }
+    }
 
     byte[] appliedKey() {
         return appliedKey;
@@ -97,6 +148,10 @@ public final class GroupStore {
 
     /** Skipped: the entry at {@code at} is covered by what the group applied. */
     boolean covers(AppliedIndex at) {
+        GroupWrite w = openWrite();
+        if (w != null && w.last() != null && at.isCoveredBy(w.last())) {
+            return true;
+        }
         return at.isCoveredBy(applied);
     }
 

@@ -613,6 +613,13 @@ public final class NodeStore implements AutoCloseable {
         return statistics.getTickerCount(TickerType.WAL_FILE_SYNCED);
     }
 
+    /** How many writes RocksDB took since this store was opened (tests: a Raft entry's changes are one write). */
+    public long writes() {
+        ensureOpen();
+        return statistics.getTickerCount(TickerType.WRITE_DONE_BY_SELF)
+                + statistics.getTickerCount(TickerType.WRITE_DONE_BY_OTHER);
+    }
+
     /** Bytes of live SST files of all column families (tests: space is reclaimed after a delete). */
     public long liveSstBytes() {
         ensureOpen();

@@ -22,7 +22,8 @@ import java.util.function.Function;
 /**
  * One stream of a {@link NodeStore}: its messages, per-subject and time indexes, limits, de-duplication window and
  * consumers' state. Every mutation takes the Raft {@link AppliedIndex} of the entry it applies and is one RocksDB
- * write that also records that index; an index not newer than the recorded one is skipped. User errors come back as
+ * write that also records that index (or, inside {@link GroupStore#inOneWrite}, part of the one write its group's
+ * Raft entry makes); an index not newer than the recorded one is skipped. User errors come back as
  * {@link Outcome.Rejected}, never as exceptions; a {@link StoreException} means the disk or RocksDB failed.
  *
  * <p>Thread-safety: mutations are serialised by a per-stream lock (the Raft apply thread is the one writer); reads
@@ -53,6 +54,13 @@ public final class StreamStore {
     private volatile AppliedIndex applied;
     private volatile int consumerCount;
     private volatile String gone;
+    /**
+     * While the group's apply thread shares one write among a Raft entry's mutations ({@link GroupStore#inOneWrite}):
+     * this stream's counters and applied index as they will be after that write, published when it is done. Only
+     * that thread touches them, under the lock.
+     */
+    private Counters pending;
+    private AppliedIndex pendingApplied;
 
     StreamStore(NodeStore node, String name, long sid, GroupStore group) {
         this.node = node;
@@ -82,7 +90,11 @@ public final class StreamStore {
 
     public StreamState state() {
         ensureLive();
-        return counters.toState(consumerCount);
+        Counters c = counters;
+        if (group != null && group.openWrite() != null && pending != null) {
+            c = pending; // the apply thread sees what the entry it applies changed so far
+        }
+        return c.toState(consumerCount);
     }
 
     public Optional<StoredMessage> message(long seq) {
@@ -283,7 +295,7 @@ public final class StreamStore {
      * oldest messages (discard old), and drops it at once from an interest stream that no consumer wants.
      */
     public Outcome<Appended> append(AppliedIndex at, Append m) {
-        return mutate(at, true, t -> doAppend(t, m));
+        return mutate(at, Shared.YES, t -> doAppend(t, m));
     }
 
     /**
@@ -292,7 +304,7 @@ public final class StreamStore {
      * nothing and the others still go in). Skipped as a whole when {@code at} was applied already.
      */
     public Outcome<List<Outcome<Appended>>> appendBatch(AppliedIndex at, List<Append> batch) {
-        return mutate(at, true, t -> {
+        return mutate(at, Shared.YES, t -> {
             List<Outcome<Appended>> results = new ArrayList<>(batch.size());
             for (Append m : batch) {
                 results.add(doAppend(t, m));
@@ -303,7 +315,7 @@ public final class StreamStore {
 
     /** Removes one message; 10043 when there is no message with that sequence. */
     public Outcome<Boolean> deleteMessage(AppliedIndex at, long seq) {
-        return mutate(at, true, t -> removeMsg(t, seq) ? new Outcome.Done<>(true)
+        return mutate(at, Shared.NO_INDEXED, t -> removeMsg(t, seq) ? new Outcome.Done<>(true)
                 : new Outcome.Rejected<>(JsError.sequenceNotFound(seq)));
     }
 
@@ -326,21 +338,21 @@ public final class StreamStore {
         Counters now = counters;
         if (filter.matchesAll()) {
             if (req.seq() == 0 && req.keep() == 0) {
-                return mutate(at, false, t -> new Outcome.Done<>(purgeAll(t, t.c.last + 1)));
+                return mutate(at, Shared.NO_PLAIN, t -> new Outcome.Done<>(purgeAll(t, t.c.last + 1)));
             }
             if (req.seq() > 1) {
                 if (req.seq() > now.last) {
-                    return mutate(at, false, t -> new Outcome.Done<>(purgeAll(t, req.seq())));
+                    return mutate(at, Shared.NO_PLAIN, t -> new Outcome.Done<>(purgeAll(t, req.seq())));
                 }
-                return mutate(at, true, t -> new Outcome.Done<>(compact(t, req.seq())));
+                return mutate(at, Shared.NO_INDEXED, t -> new Outcome.Done<>(compact(t, req.seq())));
             }
             if (req.keep() > 0) {
-                return mutate(at, true, t -> new Outcome.Done<>(
+                return mutate(at, Shared.NO_INDEXED, t -> new Outcome.Done<>(
                         req.keep() >= t.c.msgs ? 0L : compact(t, t.c.last - req.keep() + 1)));
             }
-            return mutate(at, true, t -> new Outcome.Done<>(0L));
+            return mutate(at, Shared.NO_INDEXED, t -> new Outcome.Done<>(0L));
         }
-        return mutate(at, true, t -> new Outcome.Done<>(purgeFiltered(t, filter, req.seq(), req.keep())));
+        return mutate(at, Shared.NO_INDEXED, t -> new Outcome.Done<>(purgeFiltered(t, filter, req.seq(), req.keep())));
     }
 
     /**
@@ -348,7 +360,7 @@ public final class StreamStore {
      * log entry, so every replica removes the same ones), and forgets message ids older than the duplicate window.
      */
     public Outcome<Long> removeExpired(AppliedIndex at, long nowNanos) {
-        return mutate(at, true, t -> {
+        return mutate(at, Shared.NO_INDEXED, t -> {
             pruneDuplicates(t, nowNanos);
             StreamLimits l = limits;
             if (l.maxAge().isZero()) {
@@ -382,7 +394,7 @@ public final class StreamStore {
             return rejectInvalid(at, JsError.invalidStreamConfig(
                     "stream configuration update can not change retention policy"));
         }
-        return mutate(at, true, t -> {
+        return mutate(at, Shared.NO_INDEXED, t -> {
             StreamLimits old = limits;
             StreamLimits l = v.limits();
             t.put(node.meta(), Keys.kind(sid, Keys.META_CONFIG), Codec.streamConfig(name, l));
@@ -406,7 +418,7 @@ public final class StreamStore {
 
     /** Records an applied index that changes no data (a Raft no-op or configuration entry). */
     public Outcome<Void> recordApplied(AppliedIndex at) {
-        return mutate(at, true, t -> new Outcome.Done<>(null));
+        return mutate(at, Shared.YES, t -> new Outcome.Done<>(null));
     }
 
     // ================================================================== mutations: consumers
@@ -426,7 +438,7 @@ public final class StreamStore {
                 return rejectInvalid(at, JsError.badRequest());
             }
         }
-        return mutate(at, true, t -> {
+        return mutate(at, Shared.NO_INDEXED, t -> {
             ConsumerMem cm = consumers.get(consumer);
             if (cm != null) {
                 cm.config = config;
@@ -450,7 +462,7 @@ public final class StreamStore {
      * consumer needs are removed in the same write.
      */
     public Outcome<Void> deleteConsumer(AppliedIndex at, String consumer) {
-        return mutate(at, true, t -> {
+        return mutate(at, Shared.NO_INDEXED, t -> {
             ConsumerMem cm = consumers.get(consumer);
             if (cm == null) {
                 return new Outcome.Rejected<>(JsError.consumerNotFound());
@@ -486,7 +498,7 @@ public final class StreamStore {
      * changes) when one of them would be refused.
      */
     public Outcome<Void> consumerDelivered(AppliedIndex at, String consumer, List<Delivery> deliveries) {
-        return mutate(at, true, t -> {
+        return mutate(at, Shared.YES, t -> {
             ConsumerMem cm = consumers.get(consumer);
             if (cm == null) {
                 return new Outcome.Rejected<>(JsError.consumerNotFound());
@@ -572,7 +584,7 @@ public final class StreamStore {
      * (nothing changes) for a consumer that does not exist or does not take acknowledgements.
      */
     public Outcome<Boolean> consumerAcked(AppliedIndex at, String consumer, List<Ack> acks) {
-        return mutate(at, true, t -> {
+        return mutate(at, Shared.YES, t -> {
             ConsumerMem cm = consumers.get(consumer);
             if (cm == null) {
                 return new Outcome.Rejected<>(JsError.consumerNotFound());
@@ -642,15 +654,30 @@ public final class StreamStore {
 
     // ================================================================== the mutation frame
 
-    private <T> Outcome<T> mutate(AppliedIndex at, boolean readsOwnWrites, Function<Txn, Outcome<T>> body) {
+    /**
+     * How a mutation is written: into the write its group's apply thread shares among a Raft entry's mutations when
+     * one is open (the hot entries: publishes, deliveries, acks), or alone, reading its own writes (indexed) or
+     * holding range deletes (plain); a mutation written alone first commits what the shared write holds.
+     */
+    private enum Shared { YES, NO_INDEXED, NO_PLAIN }
+
+    private <T> Outcome<T> mutate(AppliedIndex at, Shared shared, Function<Txn, Outcome<T>> body) {
         node.ensureOpen();
+        GroupWrite w = group == null ? null : group.openWrite();
+        if (w != null && shared != Shared.YES) {
+            w.commit();
+            w = null;
+        }
         lock.lock();
         try {
             ensureLive();
             if (covered(at)) {
                 return new Outcome.Skipped<>(appliedIndex());
             }
-            try (Txn t = new Txn(node, counters.copy(), readsOwnWrites)) {
+            if (w != null) {
+                return mutateShared(w, at, body);
+            }
+            try (Txn t = new Txn(node, counters.copy(), shared != Shared.NO_PLAIN)) {
                 Outcome<T> out;
                 try {
                     out = body.apply(t);
@@ -671,6 +698,80 @@ public final class StreamStore {
         }
     }
 
+    /** One mutation into the group's shared write; its effects are published when that write is done. */
+    private <T> Outcome<T> mutateShared(GroupWrite w, AppliedIndex at, Function<Txn, Outcome<T>> body) {
+        Counters base = pending != null ? pending : counters;
+        try (Txn t = new Txn(node, base.copy(), w.batch())) {
+            Outcome<T> out;
+            t.savePoint();
+            try {
+                out = body.apply(t);
+                if (!(out instanceof Outcome.Rejected<T>)) {
+                    resolveFirst(t);
+                    t.stage();
+                }
+            } catch (RuntimeException e) {
+                t.rollbackToSavePoint();
+                reloadAfterFailure();
+                throw e;
+            }
+            if (out instanceof Outcome.Rejected<T>) {
+                // nothing of a refused entry is kept but its applied index
+                t.rollbackToSavePoint();
+            } else {
+                t.releaseSavePoint();
+                pending = t.c;
+            }
+            pendingApplied = at;
+            w.joined(this, at);
+            return out;
+        }
+    }
+
+    /** Puts this stream's pending counters and applied index into the shared write (on its commit). */
+    void stagePending(GroupWrite w) throws org.rocksdb.RocksDBException {
+        lock.lock();
+        try {
+            if (pending != null) {
+                w.batch().put(node.meta(), Keys.kind(sid, Keys.META_STATE), Codec.counters(pending));
+            }
+            if (pendingApplied != null) {
+                w.batch().put(node.meta(), Keys.kind(sid, Keys.META_APPLIED), Codec.applied(pendingApplied));
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** After the shared write: readers see this stream's new state. */
+    void publishPending() {
+        lock.lock();
+        try {
+            if (pending != null) {
+                counters = pending;
+            }
+            if (pendingApplied != null) {
+                applied = pendingApplied;
+            }
+            pending = null;
+            pendingApplied = null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The shared write failed or was abandoned: forget what was pending and re-read the state from disk. */
+    void dropPending() {
+        lock.lock();
+        try {
+            pending = null;
+            pendingApplied = null;
+            reloadAfterFailure();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** A request refused before it reached the store's state still consumes its log entry. */
     private <T> Outcome<T> rejectInvalid(AppliedIndex at, JsError error) {
         node.ensureOpen();
@@ -680,7 +781,13 @@ public final class StreamStore {
             if (covered(at)) {
                 return new Outcome.Skipped<>(appliedIndex());
             }
-            writeAppliedOnly(at);
+            GroupWrite w = group == null ? null : group.openWrite();
+            if (w != null) {
+                pendingApplied = at;
+                w.joined(this, at);
+            } else {
+                writeAppliedOnly(at);
+            }
             return new Outcome.Rejected<>(error);
         } finally {
             lock.unlock();

@@ -21,6 +21,8 @@ final class Txn implements AutoCloseable {
     private final NodeStore node;
     private final WriteBatchWithIndex indexed;
     private final AbstractWriteBatch batch;
+    /** False when the batch is a group's shared write ({@link GroupWrite}), which outlives this transaction. */
+    private final boolean ownsBatch;
     final Counters c;
     /** {@code c.first} is only a lower bound of the first sequence; resolve it before commit. */
     boolean firstDirty;
@@ -44,7 +46,18 @@ final class Txn implements AutoCloseable {
             this.batch = new WriteBatch();
             this.pendingMeta = null;
         }
+        this.ownsBatch = true;
         NativeResources.opened();
+    }
+
+    /** A transaction writing into {@code shared}, a group's write that other mutations share; it reads through it. */
+    Txn(NodeStore node, Counters working, WriteBatchWithIndex shared) {
+        this.node = node;
+        this.c = working;
+        this.indexed = shared;
+        this.batch = shared;
+        this.pendingMeta = new LinkedHashMap<>();
+        this.ownsBatch = false;
     }
 
     byte[] get(ColumnFamilyHandle cf, byte[] key) {
@@ -128,6 +141,35 @@ final class Txn implements AutoCloseable {
         pendingMeta.clear();
     }
 
+    /** Puts what is pending into the batch without writing it (a shared batch is written by its group). */
+    void stage() {
+        if (pendingMeta != null) {
+            flushPendingMeta();
+        }
+    }
+
+    void savePoint() {
+        batch.setSavePoint();
+    }
+
+    /** Drops what this transaction put into its batch since {@link #savePoint}. */
+    void rollbackToSavePoint() {
+        pendingMeta.clear();
+        try {
+            batch.rollbackToSavePoint();
+        } catch (RocksDBException e) {
+            throw new StoreException("rolling back a write batch failed: " + e.getMessage(), e);
+        }
+    }
+
+    void releaseSavePoint() {
+        try {
+            batch.popSavePoint();
+        } catch (RocksDBException e) {
+            throw new StoreException("releasing a write batch save point failed: " + e.getMessage(), e);
+        }
+    }
+
     void commit() {
         if (pendingMeta != null) {
             flushPendingMeta();
@@ -137,7 +179,9 @@ final class Txn implements AutoCloseable {
 
     @Override
     public void close() {
-        batch.close();
-        NativeResources.closed();
+        if (ownsBatch) {
+            batch.close();
+            NativeResources.closed();
+        }
     }
 }

@@ -35,6 +35,151 @@ class GroupStoreTest {
                 s.limits());
     }
 
+    private static List<Append> messages(String subject, int n) {
+        List<Append> list = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            list.add(Append.of(subject, null, TestStores.bytes(subject + " " + i), 1000 + i));
+        }
+        return list;
+    }
+
+    @Test
+    void oneRaftEntryCarryingManyStreamsIsOneWriteThatOtherThreadsSeeOnlyWhenItIsDone() throws Exception {
+        Entries e = new Entries();
+        List<StreamStore> streams = new java.util.ArrayList<>();
+        AppliedIndex at;
+        java.util.concurrent.ExecutorService reader = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try (NodeStore node = TestStores.open(dir)) {
+            GroupStore g = node.group("g1");
+            for (int i = 0; i < 20; i++) {
+                streams.add(g.attach(e.next(), "S" + i, StreamLimits.unlimited()).value());
+            }
+            at = e.next();
+            long writesBefore = node.writes();
+            g.inOneWrite(() -> {
+                for (int i = 0; i < 20; i++) {
+                    StreamStore s = streams.get(i);
+                    // the same stream twice in the entry: the second sees what the first did
+                    assertThat(s.appendBatch(at.at(2 * i), messages("s" + i + ".a", 2)).value()).hasSize(2);
+                    assertThat(s.appendBatch(at.at(2 * i + 1), messages("s" + i + ".b", 1)).value().get(0).value()
+                            .seq()).isEqualTo(3);
+                }
+                // the applying thread sees the entry's changes so far; another thread sees none of them yet
+                assertThat(streams.get(19).state().lastSeq()).isEqualTo(3);
+                try {
+                    assertThat(reader.submit(() -> streams.get(19).state().lastSeq()).get()).isZero();
+                    assertThat(reader.submit(() -> streams.get(0).message(1)).get()).isEmpty();
+                    assertThat(reader.submit(g::appliedIndex).get()).isNotEqualTo(at.at(39));
+                } catch (Exception ex) {
+                    throw new AssertionError(ex);
+                }
+                return null;
+            });
+            assertThat(node.writes() - writesBefore).as("RocksDB writes for one Raft entry of 20 streams")
+                    .isEqualTo(1);
+            assertThat(g.appliedIndex()).isEqualTo(at.at(39));
+            for (int i = 0; i < 20; i++) {
+                StreamStore s = streams.get(i);
+                assertThat(reader.submit(() -> s.state().messages()).get()).isEqualTo(3);
+                assertThat(s.message(3).orElseThrow().subject()).isEqualTo("s" + i + ".b");
+            }
+            // the entry applied again (a replay) changes nothing
+            long writesAfter = node.writes();
+            g.inOneWrite(() -> {
+                assertThat(streams.get(7).appendBatch(at.at(14), messages("s7.a", 2)))
+                        .isInstanceOf(Outcome.Skipped.class);
+                return null;
+            });
+            assertThat(node.writes()).isEqualTo(writesAfter);
+            assertThat(streams.get(7).state().messages()).isEqualTo(3);
+        } finally {
+            reader.shutdownNow();
+        }
+        try (NodeStore node = TestStores.open(dir)) {
+            GroupStore g = node.group("g1");
+            assertThat(g.appliedIndex()).isEqualTo(at.at(39));
+            StreamStore s = g.stream("S11").orElseThrow();
+            assertThat(s.state().messages()).isEqualTo(3);
+            assertThat(s.state().lastSeq()).isEqualTo(3);
+            assertThat(contents(s)).hasSize(3);
+        }
+    }
+
+    @Test
+    void aFailureWhileApplyingAnEntryKeepsNothingOfItAndTheEntryCanBeAppliedAgain() {
+        Entries e = new Entries();
+        try (NodeStore node = TestStores.open(dir)) {
+            GroupStore g = node.group("g1");
+            StreamStore a = g.attach(e.next(), "A", StreamLimits.unlimited()).value();
+            StreamStore b = g.attach(e.next(), "B", StreamLimits.unlimited()).value();
+            append(a, e, "a.1", "kept");
+            Picture aBefore = picture(a);
+            Picture bBefore = picture(b);
+            AppliedIndex appliedBefore = g.appliedIndex();
+            AppliedIndex at = e.next();
+            assertThatThrownBy(() -> g.inOneWrite(() -> {
+                a.appendBatch(at.at(0), messages("a.2", 3));
+                b.appendBatch(at.at(1), messages("b.1", 1));
+                throw new IllegalStateException("the disk went away");
+            })).isInstanceOf(IllegalStateException.class);
+            assertThat(picture(a)).isEqualTo(aBefore);
+            assertThat(picture(b)).isEqualTo(bBefore);
+            assertThat(g.appliedIndex()).isEqualTo(appliedBefore);
+            // retried, as Ratis retries an entry after a restart: applied, not skipped
+            g.inOneWrite(() -> {
+                assertThat(a.appendBatch(at.at(0), messages("a.2", 3))).isInstanceOf(Outcome.Done.class);
+                assertThat(b.appendBatch(at.at(1), messages("b.1", 1))).isInstanceOf(Outcome.Done.class);
+                return null;
+            });
+            assertThat(a.state().messages()).isEqualTo(4);
+            assertThat(b.state().lastSeq()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void entriesThatCannotShareTheWriteSeeEverythingBeforeThemAndTheResultIsAsIfAppliedOneByOne() {
+        Entries e = new Entries();
+        Picture shared;
+        Picture alone;
+        try (NodeStore node = TestStores.open(dir)) {
+            GroupStore g = node.group("g1");
+            StreamStore a = g.attach(e.next(), "A", StreamLimits.unlimited()).value();
+            AppliedIndex at = e.next();
+            g.inOneWrite(() -> {
+                a.appendBatch(at.at(0), messages("a.1", 5));
+                // a purge of everything is a range delete: it commits the pending appends first
+                assertThat(a.purge(at.at(1), PurgeRequest.all()).value()).isEqualTo(5);
+                a.appendBatch(at.at(2), messages("a.2", 2));
+                // a refused message in a shared write keeps nothing but its applied index
+                assertThat(a.appendBatch(at.at(3), List.of(new Append("a.3", new byte[0], TestStores.bytes("x"),
+                        2000, null, java.util.OptionalLong.of(99), java.util.OptionalLong.empty()))).value().get(0))
+                        .isInstanceOf(Outcome.Rejected.class);
+                // and so does an entry refused as a whole
+                assertThat(a.consumerAcked(at.at(4), "NOPE", List.of(new Ack(1, 1))))
+                        .isInstanceOf(Outcome.Rejected.class);
+                return null;
+            });
+            assertThat(g.appliedIndex()).isEqualTo(at.at(4));
+            shared = picture(a);
+        }
+        Entries e2 = new Entries();
+        try (NodeStore node = TestStores.open(otherDir)) {
+            GroupStore g = node.group("g1");
+            StreamStore a = g.attach(e2.next(), "A", StreamLimits.unlimited()).value();
+            AppliedIndex at = e2.next();
+            a.appendBatch(at.at(0), messages("a.1", 5));
+            a.purge(at.at(1), PurgeRequest.all());
+            a.appendBatch(at.at(2), messages("a.2", 2));
+            a.appendBatch(at.at(3), List.of(new Append("a.3", new byte[0], TestStores.bytes("x"), 2000, null,
+                    java.util.OptionalLong.of(99), java.util.OptionalLong.empty())));
+            a.consumerAcked(at.at(4), "NOPE", List.of(new Ack(1, 1)));
+            alone = picture(a);
+        }
+        assertThat(shared).isEqualTo(alone);
+        assertThat(shared.state().messages()).isEqualTo(2);
+        assertThat(shared.state().firstSeq()).isEqualTo(6);
+    }
+
     @Test
     void streamsOfAGroupShareItsAppliedIndexAndAReplayedEntryOfAnyStreamIsSkipped() {
         Entries e = new Entries();

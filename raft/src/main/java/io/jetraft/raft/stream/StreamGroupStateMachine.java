@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.jetraft.raft.GroupName;
 import io.jetraft.raft.codec.EntryCodec;
 import io.jetraft.raft.group.GroupEvents;
+import io.jetraft.raft.group.GroupHaltedException;
 import io.jetraft.raft.group.GroupStateMachine;
 import io.jetraft.raft.group.InvalidRequestException;
 import io.jetraft.raft.group.RatisBytes;
@@ -251,20 +252,30 @@ public final class StreamGroupStateMachine extends GroupStateMachine {
                     + "upgrade this node)", null);
         }
         StreamReply reply;
-        if (entry.getKindCase() == StreamEntry.KindCase.BATCH) {
-            StreamReply.Builder all = StreamReply.newBuilder().setReplayed(true);
-            for (int i = 0; i < entry.getBatch().getEntriesCount(); i++) {
-                StreamReply one = applyChecked(entry.getBatch().getEntries(i), at.at(i));
-                all.addBatch(one).setReplayed(all.getReplayed() && one.getReplayed());
-            }
-            reply = all.build();
-        } else {
-            reply = applyChecked(entry, at);
+        try {
+            // the whole entry (a batch may carry many streams' entries) is one write to the store
+            reply = group.inOneWrite(() -> applyAll(entry, at));
+        } catch (GroupHaltedException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw halt(at, "writing the entry's changes to the store failed", e);
         }
         if (reply.getReplayed()) {
             replayed.incrementAndGet();
         }
         return RatisBytes.of(reply);
+    }
+
+    private StreamReply applyAll(StreamEntry entry, AppliedIndex at) {
+        if (entry.getKindCase() != StreamEntry.KindCase.BATCH) {
+            return applyChecked(entry, at);
+        }
+        StreamReply.Builder all = StreamReply.newBuilder().setReplayed(true);
+        for (int i = 0; i < entry.getBatch().getEntriesCount(); i++) {
+            StreamReply one = applyChecked(entry.getBatch().getEntries(i), at.at(i));
+            all.addBatch(one).setReplayed(all.getReplayed() && one.getReplayed());
+        }
+        return all.build();
     }
 
     /** Applies one stream entry; a failure halts the group (throws). */
