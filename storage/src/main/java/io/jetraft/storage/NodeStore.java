@@ -80,6 +80,20 @@ public final class NodeStore implements AutoCloseable {
     private final StreamCatalog catalog = new StreamCatalog(this);
     private final MetaRecords metaRecords;
     private volatile boolean closed;
+    /**
+     * Reclaims deleted streams' space off the caller's thread (a delete is applied on a group's Raft apply thread,
+     * and compacting a range flushes memtables: hundreds of ms that every stream of the group would wait for).
+     * Stream ids are never reused, so compacting a deleted id's range races with no write.
+     */
+    private final java.util.concurrent.ExecutorService reclaimer = java.util.concurrent.Executors
+            .newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "jetraft-store-reclaim");
+                t.setDaemon(true);
+                return t;
+            });
+    private final java.util.concurrent.ConcurrentLinkedQueue<Long> toReclaim =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final org.rocksdb.CompactRangeOptions reclaimOptions;
     /** Tests only: runs after a restore's files are ingested and before it is switched in. */
     volatile Runnable restoreFault = () -> { };
 
@@ -97,6 +111,7 @@ public final class NodeStore implements AutoCloseable {
         this.readOptions = readOptions;
         this.cache = cache;
         this.statistics = statistics;
+        this.reclaimOptions = natives.own("reclaim compaction options", new org.rocksdb.CompactRangeOptions());
         this.metaRecords = new MetaRecords(this);
     }
 
@@ -408,18 +423,59 @@ public final class NodeStore implements AutoCloseable {
         }
     }
 
-    /** Drops whole SST files inside a deleted stream's range and compacts the rest of it away. */
+    /**
+     * Drops whole SST files inside a deleted stream's range and compacts the rest of it away, in the background:
+     * the range deletion is already written, so readers see nothing of the stream either way. Deletes that come
+     * together are reclaimed together (one memtable flush for all of them).
+     */
     void reclaim(long sid) {
-        byte[] from = Keys.streamStart(sid);
-        byte[] to = Keys.streamEnd(sid);
+        toReclaim.add(sid);
+        try {
+            reclaimer.execute(this::reclaimPending);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // the store is closing: RocksDB's own compactions reclaim the range later
+        }
+    }
+
+    private void reclaimPending() {
+        List<Long> sids = new ArrayList<>();
+        for (Long sid = toReclaim.poll(); sid != null; sid = toReclaim.poll()) {
+            sids.add(sid);
+        }
+        if (sids.isEmpty() || closed) {
+            return;
+        }
+        long started = System.nanoTime();
+        List<byte[]> ranges = new ArrayList<>();
+        for (long sid : sids) {
+            ranges.add(Keys.streamStart(sid));
+            ranges.add(Keys.streamEnd(sid));
+        }
         for (ColumnFamilyHandle cf : List.of(msgs, index, meta)) {
             try {
-                db.deleteFilesInRanges(cf, List.of(from, to), false);
-                db.compactRange(cf, from, to);
+                db.deleteFilesInRanges(cf, ranges, false);
+                for (int i = 0; i < ranges.size() && !closed; i += 2) {
+                    db.compactRange(cf, ranges.get(i), ranges.get(i + 1), reclaimOptions);
+                }
             } catch (RocksDBException e) {
-                LOG.warn("Reclaiming the space of deleted stream id {} failed (it will be reclaimed by later "
-                        + "compactions): {}", sid, e.getMessage());
+                if (!closed) {
+                    LOG.warn("Reclaiming the space of deleted stream ids {} failed (it will be reclaimed by later "
+                            + "compactions): {}", sids, e.getMessage());
+                }
             }
+        }
+        LOG.debug("Reclaimed the space of {} deleted stream(s) in {} ms", sids.size(),
+                (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /** Waits until the space of every stream deleted so far is reclaimed (tests, and before measuring space). */
+    public void awaitReclaimed() {
+        try {
+            reclaimer.submit(() -> { }).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.RejectedExecutionException e) {
+            // closed: nothing more will be reclaimed
         }
     }
 
@@ -641,6 +697,16 @@ public final class NodeStore implements AutoCloseable {
             return;
         }
         closed = true;
+        // a reclaim in progress stops at once (RocksDB checks the flag); later compactions finish its work
+        reclaimOptions.setCanceled(true);
+        reclaimer.shutdown();
+        try {
+            if (!reclaimer.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                LOG.warn("Reclaiming deleted streams' space did not stop within 30 s; closing the store anyway");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         synchronized (catalog) {
             catalog.closeAll();
             natives.close();

@@ -220,6 +220,7 @@ class SnapshotTest {
             assertThat(node.deleteStream("DOOMED")).isFalse();
             assertThat(node.strayKeys()).isZero();
 
+            node.awaitReclaimed();
             assertThat(node.liveSstBytes()).isLessThan(withBoth / 10);
             assertThat(node.stream("DOOMED")).isEmpty();
             assertThatThrownBy(doomed::state).isInstanceOf(IllegalStateException.class);
