@@ -42,26 +42,19 @@ final class GroupWrite implements AutoCloseable {
         last = at;
     }
 
-    boolean isEmpty() {
-        return last == null;
-    }
-
-    /** Writes what is pending and publishes it; on failure the touched streams re-read their state, and it throws. */
+    /**
+     * Writes what is pending and publishes it. Only called inside {@link GroupStore#inOneWrite}, which abandons the
+     * write if this throws.
+     */
     void commit() {
         if (last == null) {
             return;
         }
-        try {
-            for (StreamStore s : touched) {
-                s.stagePending(this);
-            }
-            batch.put(node.meta(), group.appliedKey(), Codec.applied(last));
-            node.write(batch);
-        } catch (RuntimeException | org.rocksdb.RocksDBException e) {
-            abandon();
-            throw e instanceof RuntimeException r ? r
-                    : new StoreException("building a write batch failed: " + e.getMessage(), e);
+        for (StreamStore s : touched) {
+            s.stagePending(this);
         }
+        put(group.appliedKey(), Codec.applied(last));
+        node.write(batch);
         for (StreamStore s : touched) {
             s.publishPending();
         }
@@ -69,6 +62,15 @@ final class GroupWrite implements AutoCloseable {
         touched.clear();
         last = null;
         batch.clear();
+    }
+
+    /** A key of the meta column family, put straight into the batch. */
+    void put(byte[] key, byte[] value) {
+        try {
+            batch.put(node.meta(), key, value);
+        } catch (org.rocksdb.RocksDBException e) {
+            throw new StoreException("building a write batch failed: " + e.getMessage(), e);
+        }
     }
 
     /** Drops what is pending: the touched streams re-read their state from disk. */

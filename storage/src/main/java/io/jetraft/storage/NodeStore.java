@@ -6,6 +6,7 @@ import org.rocksdb.BloomFilter;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.CompactRangeOptions;
 import org.rocksdb.CompressionType;
 import org.rocksdb.DBOptions;
 import org.rocksdb.FlushOptions;
@@ -37,6 +38,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The node's one RocksDB: all streams of this node in a few column families, one shared LRU block cache and one
@@ -85,15 +92,15 @@ public final class NodeStore implements AutoCloseable {
      * and compacting a range flushes memtables: hundreds of ms that every stream of the group would wait for).
      * Stream ids are never reused, so compacting a deleted id's range races with no write.
      */
-    private final java.util.concurrent.ExecutorService reclaimer = java.util.concurrent.Executors
+    private final ExecutorService reclaimer = Executors
             .newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "jetraft-store-reclaim");
                 t.setDaemon(true);
                 return t;
             });
-    private final java.util.concurrent.ConcurrentLinkedQueue<Long> toReclaim =
-            new java.util.concurrent.ConcurrentLinkedQueue<>();
-    private final org.rocksdb.CompactRangeOptions reclaimOptions;
+    private final ConcurrentLinkedQueue<Long> toReclaim =
+            new ConcurrentLinkedQueue<>();
+    private final CompactRangeOptions reclaimOptions;
     /** Tests only: runs after a restore's files are ingested and before it is switched in. */
     volatile Runnable restoreFault = () -> { };
 
@@ -111,7 +118,7 @@ public final class NodeStore implements AutoCloseable {
         this.readOptions = readOptions;
         this.cache = cache;
         this.statistics = statistics;
-        this.reclaimOptions = natives.own("reclaim compaction options", new org.rocksdb.CompactRangeOptions());
+        this.reclaimOptions = natives.own("reclaim compaction options", new CompactRangeOptions());
         this.metaRecords = new MetaRecords(this);
     }
 
@@ -432,7 +439,7 @@ public final class NodeStore implements AutoCloseable {
         toReclaim.add(sid);
         try {
             reclaimer.execute(this::reclaimPending);
-        } catch (java.util.concurrent.RejectedExecutionException closing) {
+        } catch (RejectedExecutionException closing) {
             // the store is closing: RocksDB's own compactions reclaim the range later
         }
     }
@@ -474,7 +481,7 @@ public final class NodeStore implements AutoCloseable {
             reclaimer.submit(() -> { }).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.RejectedExecutionException e) {
+        } catch (ExecutionException | RejectedExecutionException e) {
             // closed: nothing more will be reclaimed
         }
     }
@@ -701,7 +708,7 @@ public final class NodeStore implements AutoCloseable {
         reclaimOptions.setCanceled(true);
         reclaimer.shutdown();
         try {
-            if (!reclaimer.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS)) {
+            if (!reclaimer.awaitTermination(30, TimeUnit.SECONDS)) {
                 LOG.warn("Reclaiming deleted streams' space did not stop within 30 s; closing the store anyway");
             }
         } catch (InterruptedException e) {

@@ -722,21 +722,26 @@ public final class StreamStore {
                 t.releaseSavePoint();
                 pending = t.c;
             }
-            pendingApplied = at;
-            w.joined(this, at);
+            joinApplied(w, at);
             return out;
         }
     }
 
+    /** The entry at {@code at} is applied to this stream as part of the shared write. */
+    private void joinApplied(GroupWrite w, AppliedIndex at) {
+        pendingApplied = at;
+        w.joined(this, at);
+    }
+
     /** Puts this stream's pending counters and applied index into the shared write (on its commit). */
-    void stagePending(GroupWrite w) throws org.rocksdb.RocksDBException {
+    void stagePending(GroupWrite w) {
         lock.lock();
         try {
             if (pending != null) {
-                w.batch().put(node.meta(), Keys.kind(sid, Keys.META_STATE), Codec.counters(pending));
+                w.put(Keys.kind(sid, Keys.META_STATE), Codec.counters(pending));
             }
             if (pendingApplied != null) {
-                w.batch().put(node.meta(), Keys.kind(sid, Keys.META_APPLIED), Codec.applied(pendingApplied));
+                w.put(Keys.kind(sid, Keys.META_APPLIED), Codec.applied(pendingApplied));
             }
         } finally {
             lock.unlock();
@@ -783,8 +788,7 @@ public final class StreamStore {
             }
             GroupWrite w = group == null ? null : group.openWrite();
             if (w != null) {
-                pendingApplied = at;
-                w.joined(this, at);
+                joinApplied(w, at);
             } else {
                 writeAppliedOnly(at);
             }

@@ -171,9 +171,7 @@ final class Txn implements AutoCloseable {
     }
 
     void commit() {
-        if (pendingMeta != null) {
-            flushPendingMeta();
-        }
+        stage();
         node.write(batch);
     }
 

@@ -43,6 +43,12 @@ class GroupStoreTest {
         return list;
     }
 
+    /** One message that expects the last sequence to be 99: refused (10071) by these short streams. */
+    private static List<Append> expectingSequence99() {
+        return List.of(new Append("a.3", new byte[0], TestStores.bytes("x"), 2000, null,
+                java.util.OptionalLong.of(99), java.util.OptionalLong.empty()));
+    }
+
     @Test
     void oneRaftEntryCarryingManyStreamsIsOneWriteThatOtherThreadsSeeOnlyWhenItIsDone() throws Exception {
         Entries e = new Entries();
@@ -151,8 +157,7 @@ class GroupStoreTest {
                 assertThat(a.purge(at.at(1), PurgeRequest.all()).value()).isEqualTo(5);
                 a.appendBatch(at.at(2), messages("a.2", 2));
                 // a refused message in a shared write keeps nothing but its applied index
-                assertThat(a.appendBatch(at.at(3), List.of(new Append("a.3", new byte[0], TestStores.bytes("x"),
-                        2000, null, java.util.OptionalLong.of(99), java.util.OptionalLong.empty()))).value().get(0))
+                assertThat(a.appendBatch(at.at(3), expectingSequence99()).value().get(0))
                         .isInstanceOf(Outcome.Rejected.class);
                 // and so does an entry refused as a whole
                 assertThat(a.consumerAcked(at.at(4), "NOPE", List.of(new Ack(1, 1))))
@@ -170,8 +175,7 @@ class GroupStoreTest {
             a.appendBatch(at.at(0), messages("a.1", 5));
             a.purge(at.at(1), PurgeRequest.all());
             a.appendBatch(at.at(2), messages("a.2", 2));
-            a.appendBatch(at.at(3), List.of(new Append("a.3", new byte[0], TestStores.bytes("x"), 2000, null,
-                    java.util.OptionalLong.of(99), java.util.OptionalLong.empty())));
+            a.appendBatch(at.at(3), expectingSequence99());
             a.consumerAcked(at.at(4), "NOPE", List.of(new Ack(1, 1)));
             alone = picture(a);
         }
