@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Group commit of one stream group's proposals from this node. A few Raft entries are in flight at once; entries of
@@ -35,50 +37,106 @@ final class GroupCommit {
     private final RaftGroup group;
     private final Proposer proposer;
     private final long maxBytes;
+    private final Executor proposing;
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
     private int inFlight;
+    /** A drain is scheduled or running on {@code proposing}: at most one per group, so batches keep their order. */
+    private boolean draining;
 
-    GroupCommit(GroupName name, RaftGroup group, Proposer proposer, long maxBytes) {
+    GroupCommit(GroupName name, RaftGroup group, Proposer proposer, long maxBytes, Executor proposing) {
         this.name = name;
         this.group = group;
         this.proposer = proposer;
         this.maxBytes = maxBytes;
+        this.proposing = proposing;
     }
 
     /** Proposes {@code entry} (which names its stream) with the next Raft entry of the group. */
     CompletableFuture<StreamReply> submit(StreamEntry entry) {
         CompletableFuture<StreamReply> reply = new CompletableFuture<>();
+        boolean schedule;
         synchronized (this) {
             queue.addLast(new Pending(entry, reply));
-            drain();
+            schedule = startDrain();
+        }
+        if (schedule) {
+            scheduleDrain();
         }
         return reply;
     }
 
-    /** Sends what waits while fewer than the maximum are in flight; under the lock, so entries keep their order. */
-    private void drain() {
-        while (inFlight < MAX_IN_FLIGHT && !queue.isEmpty()) {
-            List<Pending> batch = new ArrayList<>();
-            long bytes = 0;
-            while (!queue.isEmpty() && batch.size() < MAX_ENTRIES
-                    && (batch.isEmpty() || bytes + queue.peekFirst().entry().getSerializedSize() <= maxBytes)) {
-                Pending p = queue.pollFirst();
-                bytes += p.entry().getSerializedSize();
-                batch.add(p);
+    /** Whether a drain should be scheduled now (and marks it so); under the lock. */
+    private boolean startDrain() {
+        if (draining || inFlight >= MAX_IN_FLIGHT || queue.isEmpty()) {
+            return false;
+        }
+        draining = true;
+        return true;
+    }
+
+    private void scheduleDrain() {
+        try {
+            proposing.execute(this::drain);
+        } catch (RejectedExecutionException e) {
+            // the node is stopping: whatever waits fails, as a proposal to a closed group would
+            List<Pending> dropped;
+            synchronized (this) {
+                dropped = new ArrayList<>(queue);
+                queue.clear();
+                draining = false;
             }
-            inFlight++;
+            dropped.forEach(p -> p.reply().completeExceptionally(e));
+        }
+    }
+
+    /**
+     * Sends what waits while fewer than the maximum are in flight. Runs on {@code proposing}, one drain per group
+     * at a time: submitting to Ratis can block for a while (its own hand-off, the division's locks), and neither
+     * the publishers' threads nor Ratis's apply thread (which completes the previous entry) should wait for it.
+     */
+    private void drain() {
+        while (true) {
+            List<Pending> batch = new ArrayList<>();
+            synchronized (this) {
+                if (inFlight >= MAX_IN_FLIGHT || queue.isEmpty()) {
+                    draining = false;
+                    return;
+                }
+                long bytes = 0;
+                while (!queue.isEmpty() && batch.size() < MAX_ENTRIES
+                        && (batch.isEmpty() || bytes + queue.peekFirst().entry().getSerializedSize() <= maxBytes)) {
+                    Pending p = queue.pollFirst();
+                    bytes += p.entry().getSerializedSize();
+                    batch.add(p);
+                }
+                inFlight++;
+            }
             StreamEntry entry = batch.size() == 1 ? batch.get(0).entry() : StreamEntry.newBuilder()
                     .setBatch(EntryBatch.newBuilder().addAllEntries(batch.stream().map(Pending::entry).toList()))
                     .build();
-            proposer.write(name, group, RatisBytes.of(entry)).whenComplete((b, err) -> completed(batch, b, err));
+            CompletableFuture<ByteString> written;
+            try {
+                written = proposer.write(name, group, RatisBytes.of(entry));
+            } catch (RuntimeException e) {
+                written = CompletableFuture.failedFuture(e);
+            }
+            written.whenComplete((b, err) -> completed(batch, b, err));
         }
     }
 
     private void completed(List<Pending> batch, ByteString bytes, Throwable err) {
+        answer(batch, bytes, err);
+        boolean schedule;
         synchronized (this) {
             inFlight--;
-            drain();
+            schedule = startDrain();
         }
+        if (schedule) {
+            scheduleDrain();
+        }
+    }
+
+    private void answer(List<Pending> batch, ByteString bytes, Throwable err) {
         if (err != null) {
             batch.forEach(p -> p.reply().completeExceptionally(err));
             return;

@@ -7,6 +7,7 @@ import io.jetraft.raft.group.InvalidRequestException;
 import org.apache.ratis.client.RaftClientRpc;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientAsynchronousProtocol;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
@@ -138,7 +139,7 @@ final class Proposer implements AutoCloseable {
                 .build();
         CompletableFuture<RaftClientReply> reply;
         if (to.equals(self) && local != null) {
-            reply = submitLocal(req);
+            reply = submitLocal(local, req);
         } else {
             rpc.addRaftPeers(w.group.getPeers());
             reply = rpc.sendRequestAsyncUnordered(req);
@@ -211,7 +212,8 @@ final class Proposer implements AutoCloseable {
             result.completeExceptionally(new ProposalFailedException(name, Reason.GROUP_HALTED, "the group " + halt));
             return;
         }
-        if (localDivision(groupId) == null) {
+        RaftServer.Division local = localDivision(groupId);
+        if (local == null) {
             result.completeExceptionally(new ProposalFailedException(name, Reason.NOT_A_MEMBER,
                     "this node (" + self + ") holds no replica of it"));
             return;
@@ -225,7 +227,7 @@ final class Proposer implements AutoCloseable {
                 .setType(RaftClientRequest.readRequestType())
                 .setTimeoutMs(timing.requestTimeout().toMillis())
                 .build();
-        submitLocal(req).whenComplete((r, err) -> {
+        submitLocal(local, req).whenComplete((r, err) -> {
             Throwable failure = err != null ? JavaUtils.unwrapCompletionException(err) : r.getException();
             if (failure == null && r.isSuccess()) {
                 result.complete(r.getMessage().getContent().asReadOnlyByteBuffer().getLong());
@@ -239,9 +241,16 @@ final class Proposer implements AutoCloseable {
         });
     }
 
-    private CompletableFuture<RaftClientReply> submitLocal(RaftClientRequest req) {
+    /**
+     * Submits to this node's replica. The division itself takes the request when it can: through the server,
+     * Ratis hands each request to its client thread pool and blocks the caller until that thread has appended it,
+     * a thread hop that cost ~3 ms per entry under load (measured at R3, 100 streams).
+     */
+    private CompletableFuture<RaftClientReply> submitLocal(RaftServer.Division local, RaftClientRequest req) {
         try {
-            return server.submitClientRequestAsync(req);
+            return local instanceof RaftClientAsynchronousProtocol division
+                    ? division.submitClientRequestAsync(req)
+                    : server.submitClientRequestAsync(req);
         } catch (IOException | RuntimeException e) {
             // Ratis throws, rather than failing the future, when the division closes under the request (its log
             // "is expected to be opened but it is CLOSED" once its state machine halted): retried or reported like

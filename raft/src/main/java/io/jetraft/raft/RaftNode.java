@@ -80,6 +80,8 @@ public final class RaftNode implements AutoCloseable {
     private final ExecutorService eventThread;
     /** Starts the transfers of a lame-duck move in parallel (a transfer's start blocks briefly in Ratis). */
     private final ExecutorService transferStarters;
+    /** Proposes the stream groups' batched entries (GroupCommit), so no publisher or apply thread waits on Ratis. */
+    private final ExecutorService proposing;
     private final NodeEvents events;
     private final AtomicReference<Life> life = new AtomicReference<>(Life.RUNNING);
     private RaftServer server;
@@ -103,6 +105,7 @@ public final class RaftNode implements AutoCloseable {
         this.io = Executors.newFixedThreadPool(4, named("jetraft-raft-io-" + n));
         this.eventThread = Executors.newSingleThreadExecutor(named("jetraft-raft-events-" + n));
         this.transferStarters = Executors.newFixedThreadPool(4, named("jetraft-raft-transfer-" + n));
+        this.proposing = Executors.newFixedThreadPool(2, named("jetraft-raft-propose-" + n));
         this.events = new NodeEvents(n, eventThread);
     }
 
@@ -140,7 +143,8 @@ public final class RaftNode implements AutoCloseable {
         health = new HealthView(divisions, new HealthReader(config.timing().currentWithin(),
                 config.timing().maxCurrentLag()));
         // a group commit is at most half the largest Raft entry
-        streams = new StreamGroups(locator, divisions, proposer, health, io, config.log().maxEntrySize().bytes() / 2);
+        streams = new StreamGroups(locator, divisions, proposer, health, io, proposing,
+                config.log().maxEntrySize().bytes() / 2);
         handOff = new LeadershipHandOff(config, divisions, health, proposer, transferStarters);
         reconciler = new GroupReconciler(server, META_GROUP, view, store, this::metaCaughtUp, handOff::groupAdded,
                 divisions::forget);
@@ -352,6 +356,7 @@ public final class RaftNode implements AutoCloseable {
         scheduler.shutdownNow();
         io.shutdownNow();
         transferStarters.shutdownNow();
+        proposing.shutdownNow();
         eventThread.shutdown();
         LOG.info("Raft node {}: port closed and {} group(s) stopped in {} ms", config.name(),
                 server == null ? 0 : count(server.getGroupIds()), (System.nanoTime() - started) / 1_000_000);

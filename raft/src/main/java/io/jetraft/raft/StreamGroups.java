@@ -49,16 +49,18 @@ public final class StreamGroups {
     private final Proposer proposer;
     private final HealthView health;
     private final Executor io;
+    private final Executor proposing;
     private final long maxBatchBytes;
     private final java.util.Map<GroupName, GroupCommit> commits = new java.util.concurrent.ConcurrentHashMap<>();
 
     StreamGroups(StreamLocator locator, Divisions divisions, Proposer proposer, HealthView health, Executor io,
-                 long maxBatchBytes) {
+                 Executor proposing, long maxBatchBytes) {
         this.locator = locator;
         this.divisions = divisions;
         this.proposer = proposer;
         this.health = health;
         this.io = io;
+        this.proposing = proposing;
         this.maxBatchBytes = maxBatchBytes;
     }
 
@@ -286,7 +288,7 @@ public final class StreamGroups {
      */
     CompletableFuture<StreamReply> propose(StreamLocator.Located at, StreamEntry.Builder e) {
         GroupCommit commit = commits.computeIfAbsent(at.groupName(), g -> new GroupCommit(g, at.raftGroup(),
-                proposer, maxBatchBytes));
+                proposer, maxBatchBytes, proposing));
         return commit.submit(e.setStream(at.storeName()).build());
     }
 
