@@ -54,27 +54,26 @@ final class GroupCommit {
     /** Proposes {@code entry} (which names its stream) with the next Raft entry of the group. */
     CompletableFuture<StreamReply> submit(StreamEntry entry) {
         CompletableFuture<StreamReply> reply = new CompletableFuture<>();
-        boolean schedule;
         synchronized (this) {
             queue.addLast(new Pending(entry, reply));
-            schedule = startDrain();
         }
-        if (schedule) {
-            scheduleDrain();
-        }
+        drainIfIdle();
         return reply;
     }
 
-    /** Whether a drain should be scheduled now (and marks it so); under the lock. */
-    private boolean startDrain() {
-        if (draining || inFlight >= MAX_IN_FLIGHT || queue.isEmpty()) {
-            return false;
-        }
-        draining = true;
-        return true;
+    /** Whether a batch may be sent now; under the lock. */
+    private boolean canSend() {
+        return inFlight < MAX_IN_FLIGHT && !queue.isEmpty();
     }
 
-    private void scheduleDrain() {
+    /** Schedules a drain when something can be sent and no drain is scheduled or running. */
+    private void drainIfIdle() {
+        synchronized (this) {
+            if (draining || !canSend()) {
+                return;
+            }
+            draining = true;
+        }
         try {
             proposing.execute(this::drain);
         } catch (RejectedExecutionException e) {
@@ -98,7 +97,7 @@ final class GroupCommit {
         while (true) {
             List<Pending> batch = new ArrayList<>();
             synchronized (this) {
-                if (inFlight >= MAX_IN_FLIGHT || queue.isEmpty()) {
+                if (!canSend()) {
                     draining = false;
                     return;
                 }
@@ -126,14 +125,10 @@ final class GroupCommit {
 
     private void completed(List<Pending> batch, ByteString bytes, Throwable err) {
         answer(batch, bytes, err);
-        boolean schedule;
         synchronized (this) {
             inFlight--;
-            schedule = startDrain();
         }
-        if (schedule) {
-            scheduleDrain();
-        }
+        drainIfIdle();
     }
 
     private void answer(List<Pending> batch, ByteString bytes, Throwable err) {
