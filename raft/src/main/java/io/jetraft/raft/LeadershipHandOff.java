@@ -193,6 +193,10 @@ public final class LeadershipHandOff {
             } else {
                 GroupTransfer t = stepDown(group);
                 newLeader = t.moved() ? t.newLeader().or(t::target) : Optional.empty();
+                if (!t.moved()) {
+                    LOG.info("{}: step-down of {} did not move it: {} ({})", config.name(), group, t.outcome(),
+                            t.detail());
+                }
             }
             if (newLeader.isPresent() && !group.isMeta()) {
                 preferLeader.apply(group, newLeader.get()).whenComplete((r, err) -> {
@@ -215,14 +219,20 @@ public final class LeadershipHandOff {
         }
         long started = System.nanoTime();
         long deadline = started + config.timing().transferBound().toNanos();
-        LeadershipTransfer t = newTransfer(group, d, started);
-        t.start(deadline);
-        while (!t.outcome().isDone() && System.nanoTime() < deadline) {
-            t.poll();
-            sleep(POLL.toNanos());
+        // as in transferAll: new writes wait for the new leader, so the target catches up with a log that stands still
+        proposer.hold(d.getGroup().getGroupId());
+        try {
+            LeadershipTransfer t = newTransfer(group, d, started);
+            t.start(deadline);
+            while (!t.outcome().isDone() && System.nanoTime() < deadline) {
+                t.poll();
+                sleep(POLL.toNanos());
+            }
+            t.expire();
+            return t.outcome().join();
+        } finally {
+            proposer.release(d.getGroup().getGroupId());
         }
-        t.expire();
-        return t.outcome().join();
     }
 
     private LeadershipTransfer newTransfer(GroupName name, RaftServer.Division d, long started) {

@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.jetraft.raft.ProposalFailedException.Reason;
 import io.jetraft.raft.codec.EntryCodec;
 import io.jetraft.raft.group.RatisBytes;
+import io.jetraft.raft.meta.MetaState;
 import io.jetraft.raft.meta.MetaView;
 import io.jetraft.raft.proto.AssignConsumer;
 import io.jetraft.raft.proto.AttachStream;
@@ -56,6 +57,7 @@ public final class MetaGroup {
     private final Divisions divisions;
     private final Proposer proposer;
     private final MetaView view;
+    private volatile DecodedStreams decodedStreams;
     private final StreamGroups streams;
     private final HealthView health;
     private final Executor io;
@@ -271,9 +273,21 @@ public final class MetaGroup {
         });
     }
 
-    /** The streams as this node has applied the meta log (may lag the meta leader a little). */
+    /**
+     * The streams as this node has applied the meta log (may lag the meta leader a little). The same list is
+     * returned until the meta state changes, so callers may cache what they derive from it by its identity.
+     */
     public List<StreamAssignment> streams() {
-        return view.get().streams().stream().map(EntryCodec::assignment).toList();
+        MetaState s = view.get();
+        DecodedStreams d = decodedStreams;
+        if (d == null || d.state() != s) {
+            d = new DecodedStreams(s, s.streams().stream().map(EntryCodec::assignment).toList());
+            decodedStreams = d;
+        }
+        return d.streams();
+    }
+
+    private record DecodedStreams(MetaState state, List<StreamAssignment> streams) {
     }
 
     public Optional<StreamAssignment> stream(String name) {

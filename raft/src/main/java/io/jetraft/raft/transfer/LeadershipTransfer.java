@@ -200,6 +200,11 @@ public final class LeadershipTransfer {
         } else if (otherLeader().isPresent()) {
             // Ratis may report a timeout although the target took over (RATIS-1769): what counts is who leads
             finish(State.MOVED, otherLeader(), "moved (Ratis said: " + failure.getMessage() + ")");
+        } else if (!division.getInfo().isLeader() && nanoTime.getAsLong() < deadlineNanos) {
+            // this node stepped down for the target's election, and Ratis gives up as soon as it sees no leader
+            // ("the current leader is null"): poll and expire settle it, once the new leader is known or by the
+            // deadline. Seen in step-downs under load.
+            return;
         } else if (nanoTime.getAsLong() >= deadlineNanos || String.valueOf(failure.getMessage()).contains("timed out")) {
             finish(State.TIMED_OUT, Optional.empty(), String.valueOf(failure.getMessage()));
         } else {
