@@ -71,6 +71,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     private boolean firstPongSent;
     private ScheduledFuture<?> pingTimer;
     private ScheduledFuture<?> writeDeadlineTimer;
+    private HeldPublishes held;
     private final ReadStall stall;
 
     // guarded by the outbound monitor
@@ -187,6 +188,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         if (writeDeadlineTimer != null) {
             writeDeadlineTimer.cancel(false);
         }
+        if (held != null) {
+            held.close();
+        }
         for (Subscription sub : subscriptions.values()) {
             context.unsubscribe(sub);
         }
@@ -244,8 +248,31 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         if (opts.pedantic() && !Subjects.isValidLiteralSubject(message.subject())) {
             sendErr(ProtocolErrors.INVALID_PUBLISH_SUBJECT);
         }
+        if (held != null && held.holding() && context.streamSubject().test(message.subject())) {
+            // behind what is held already, so that this publisher's messages keep their order
+            if (!held.hold(message)) {
+                noOneTook(message);
+            }
+            return;
+        }
         int delivered = context.dispatcher().dispatch(message, this, opts.echo());
-        if (delivered == 0 && opts.noResponders() && message.hasReply()) {
+        if (delivered == 0 && !(context.streamSubject().test(message.subject()) && held().hold(message))) {
+            noOneTook(message);
+        }
+    }
+
+    /** The publishes of this connection held for a stream without a leader for the moment; made on first use. */
+    private HeldPublishes held() {
+        if (held == null) {
+            held = new HeldPublishes(channel.eventLoop(),
+                    m -> stop != null ? 0 : context.dispatcher().dispatch(m, this, options.echo()),
+                    this::noOneTook);
+        }
+        return held;
+    }
+
+    private void noOneTook(InboundMessage message) {
+        if (options.noResponders() && message.hasReply() && stop == null) {
             sendNoResponders(message);
         }
     }

@@ -61,6 +61,7 @@ public final class JetStreamService implements AutoCloseable {
     private NodeStore store;
     private RaftNode raft;
     private JsApi api;
+    private volatile StreamSubjects streamSubjects;
     private InternalClient.InternalSubscription apiSubscription;
 
     public JetStreamService(ServerConfig config, String serverName, String raftAddress, InternalClient internal,
@@ -114,6 +115,7 @@ public final class JetStreamService implements AutoCloseable {
         }
         // at once: Ratis elects recovered groups by itself and a leadership heard of before this is not told again
         api = new JsApi(this);
+        streamSubjects = new StreamSubjects(raft.meta()::streams);
         raft.addLeaderListener(new io.jetraft.raft.LeaderListener() {
             @Override
             public void leaderChanged(LeaderChange change) {
@@ -283,6 +285,12 @@ public final class JetStreamService implements AutoCloseable {
         return routes != null;
     }
 
+    /** Whether a published subject is stored by a stream (false until JetStream has opened). */
+    public boolean storesSubject(String subject) {
+        StreamSubjects s = streamSubjects;
+        return s != null && s.stored(subject);
+    }
+
     boolean hasInterest(String subject) {
         return index.hasInterest(subject);
     }
@@ -394,6 +402,22 @@ public final class JetStreamService implements AutoCloseable {
     public TransferReport transferLeadership(Duration bound) {
         raft.leadership().pauseElections();
         return raft.leadership().transferAll(bound);
+    }
+
+    /**
+     * A graceful shutdown's first step: every leadership moved within the bound and this node not elected again, as
+     * in lame-duck step 2; nothing when the stream layer has stopped already (lame-duck mode did this). Never
+     * throws: a shutdown goes on whatever happens here.
+     */
+    public void handOffBeforeShutdown(Duration bound) {
+        if (streamLayerStopped || raft == null) {
+            return;
+        }
+        try {
+            transferLeadership(bound);
+        } catch (RuntimeException e) {
+            LOG.warn("leadership transfer before shutdown failed: {}", e.toString());
+        }
     }
 
     /** Lame-duck step 3: no more API answers, publishes or deliveries from this node. */

@@ -244,18 +244,28 @@ final class LedStream {
         subscriptions.clear();
         consumers.values().forEach(ConsumerEngine::leadershipLost);
         consumers.clear();
-        for (Queued q : queue) {
-            replyError(q.reply(), JsErrors.CLUSTER_NOT_AVAILABLE);
+        forwardQueued();
+    }
+
+    /**
+     * After {@link #stop}: publishes taken but not yet proposed go to the stream's group all the same, and so do
+     * those that reach this node's subscription after it closed. The proposer hands them to the new leader (or,
+     * when this node is closing, fails them and they are answered 10008).
+     */
+    private void forwardQueued() {
+        while (!queue.isEmpty()) {
+            List<Queued> batch = new ArrayList<>(Math.min(queue.size(), MAX_BATCH));
+            while (!queue.isEmpty() && batch.size() < MAX_BATCH) {
+                batch.add(queue.pollFirst());
+            }
+            service.raft().streams().publish(name, batch.stream().map(Queued::publish).toList())
+                    .whenCompleteAsync((results, err) -> answer(batch, results, err), exec);
         }
-        queue.clear();
     }
 
     // ---- publishes ---------------------------------------------------------------------------------------------
 
     private void onPublish(InternalMessage m) {
-        if (stopped) {
-            return;
-        }
         NatsHeaders h = NatsHeaders.parse(m.headers());
         String expectedStream = h.get("Nats-Expected-Stream");
         if (expectedStream != null && !expectedStream.equals(name)) {
@@ -286,7 +296,11 @@ final class LedStream {
             return;
         }
         queue.addLast(new Queued(p, m.reply()));
-        sendBatches();
+        if (stopped) {
+            forwardQueued();
+        } else {
+            sendBatches();
+        }
     }
 
     /** The Nats-Msg-Id of the stream's last message, or "" when it has none. */

@@ -73,7 +73,8 @@ public final class JetraftNode implements AutoCloseable {
                 this::connectUrlsChanged, raftAddress, initial.jetstream().enabled());
         InterestListener interest = routes == null ? InterestListener.NONE : routes;
         this.internal = new io.jetraft.server.internal.InternalClient(index, dispatcher, () -> interest);
-        ClientContext context = new ClientContext(config, stats, index, clients, dispatcher, info, () -> interest);
+        ClientContext context = new ClientContext(config, stats, index, clients, dispatcher, info, () -> interest,
+                this::storesSubject);
         this.clientListener = new ClientListener(context, loops);
         this.monitor = new MonitorServer(loops);
     }
@@ -175,6 +176,11 @@ public final class JetraftNode implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("no free port for the Raft listener", e);
         }
+    }
+
+    private boolean storesSubject(String subject) {
+        io.jetraft.server.jetstream.JetStreamService js = jetstream;
+        return js != null && js.storesSubject(subject);
     }
 
     /** JetStream on this node, or null when it is off. */
@@ -352,6 +358,11 @@ public final class JetraftNode implements AutoCloseable {
         long t0 = System.nanoTime();
         LOG.info("Initiating Shutdown...");
         try {
+            if (jetstream != null) {
+                // as nats-server steps its Raft leaders down first: the other nodes take over within the bound
+                // instead of waiting an election timeout for this node to be missed
+                jetstream.handOffBeforeShutdown(LameDuckDrain.TRANSFER_BOUND);
+            }
             clientListener.close();
             List<ClientConnection> open = List.copyOf(clients.open());
             open.forEach(ClientConnection::closeForShutdown);
