@@ -57,11 +57,6 @@ final class RatisProperties {
         // durability: by default an index counts as written only after its fsync (commit = quorum of fsyncs)
         RaftServerConfigKeys.Log.setUnsafeFlushEnabled(p, log.sync() == LogSync.UNSAFE_ACK_BEFORE_FSYNC);
         RaftServerConfigKeys.Log.setAsyncFlushEnabled(p, false);
-        // no commit-index entries in the log (as Ozone OM): a leader appends one whenever its commit index moves,
-        // and one appended just after a leadership transfer checked the target was up to date makes the target
-        // lose its election (the other peers' logs are one entry longer), so the group waits an election timeout.
-        // Seen in step-downs under load. The applied index is in the store; a new leader commits afresh anyway.
-        RaftServerConfigKeys.Log.setLogMetadataEnabled(p, false);
 
         // snapshots: every snapshotEvery entries; the log is purged behind them (keeping keepBehindSnapshot
         // entries for followers only a little behind), whether or not every follower has caught up: one that

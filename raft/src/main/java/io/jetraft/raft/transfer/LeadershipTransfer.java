@@ -36,6 +36,9 @@ public final class LeadershipTransfer {
     /** Where the transfer is; the last four are final. */
     public enum State { INIT, REQUESTED, MOVED, NO_CURRENT_FOLLOWER, TIMED_OUT, FAILED }
 
+    private static final long QUIET_MAX_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(300);
+    private static final long QUIET_RESERVE_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(300);
+
     private final GroupName name;
     private final RaftServer server;
     private final RaftServer.Division division;
@@ -117,6 +120,7 @@ public final class LeadershipTransfer {
         }
         ReplicaHealth to = best.get();
         target = to.peer();
+        awaitQuiet(deadlineNanos);
         long timeoutMs = Math.max(1, (deadlineNanos - nanoTime.getAsLong()) / 1_000_000);
         try {
             server.transferLeadershipAsync(new TransferLeadershipRequest(clientId, division.getId(),
@@ -126,6 +130,29 @@ public final class LeadershipTransfer {
             settle(null, e, deadlineNanos, to.lag());
         }
         return result;
+    }
+
+    /**
+     * Waits (briefly) until everything in this node's log is committed. Writes are held by then, but a leader appends
+     * a commit-index entry whenever newly committed entries include others; one appended just after Ratis checked
+     * that the target was up to date makes the target lose its election (the other logs are one entry longer), and
+     * the group has no leader for an election timeout. Seen in step-downs under load.
+     */
+    private void awaitQuiet(long deadlineNanos) {
+        long until = Math.min(deadlineNanos - QUIET_RESERVE_NANOS, nanoTime.getAsLong() + QUIET_MAX_NANOS);
+        while (nanoTime.getAsLong() < until) {
+            org.apache.ratis.server.raftlog.RaftLog log = division.getRaftLog();
+            org.apache.ratis.server.protocol.TermIndex last = log.getLastEntryTermIndex();
+            if (last == null || log.getLastCommittedIndex() >= last.getIndex()) {
+                return;
+            }
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     /**
