@@ -123,15 +123,16 @@ class PublishThroughLeaderChangesTest {
         Connection admin = connect(0);
         try {
             for (int s = 0; s < STEP_DOWNS; s++) {
-                String before = jsm.getStreamInfo("MOVING").getClusterInfo().getLeader();
                 long ackedBefore = acked.size();
                 // a transfer under load may not finish within its bound (10041): the step-down is asked again
                 await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(new String(admin.request(
                         "$JS.API.STREAM.LEADER.STEPDOWN.MOVING", new byte[0], Duration.ofSeconds(5)).getData()))
                         .contains("\"success\":true"));
+                // the step-down answered success once another peer led; an earlier attempt that Ratis completed
+                // late may move it once more, even back, so what is awaited is a known leader
                 await().atMost(Duration.ofSeconds(10)).until(() -> {
                     String now = jsm.getStreamInfo("MOVING").getClusterInfo().getLeader();
-                    return now != null && !now.isEmpty() && !now.equals(before);
+                    return now != null && !now.isEmpty();
                 });
                 // publishes went on under the new leader before the next step-down
                 await().atMost(Duration.ofSeconds(10)).until(() -> acked.size() > ackedBefore + 30);
