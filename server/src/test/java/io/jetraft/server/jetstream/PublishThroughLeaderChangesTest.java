@@ -86,7 +86,7 @@ class PublishThroughLeaderChangesTest {
         JetStreamManagement jsm = connect(0).jetStreamManagement();
         jsm.addStream(StreamConfiguration.builder().name("MOVING").subjects("moving.>").replicas(3).build());
         AtomicBoolean running = new AtomicBoolean(true);
-        Queue errors = new Queue();
+        ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
         Map<String, Long> acked = new ConcurrentHashMap<>();
         List<Thread> publishers = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
@@ -144,26 +144,13 @@ class PublishThroughLeaderChangesTest {
             }
         }
         long stored = jsm.getStreamInfo("MOVING").getStreamState().getMsgCount();
-        assertThat(errors.all()).as("%d stored, %d acknowledged", stored, acked.size()).isEmpty();
+        assertThat(List.copyOf(errors)).as("%d stored, %d acknowledged", stored, acked.size()).isEmpty();
         assertThat(acked.size()).isGreaterThan(STEP_DOWNS * 30);
         assertThat(new java.util.HashSet<>(acked.values())).as("one sequence per message").hasSize(acked.size());
         for (int i = 0; i < 3; i++) {
             JetStreamManagement through = connect(i).jetStreamManagement();
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(through.getStreamInfo("MOVING")
                     .getStreamState().getMsgCount()).isEqualTo(acked.size()));
-        }
-    }
-
-    /** What went wrong, in the order it happened. */
-    private static final class Queue {
-        private final ConcurrentLinkedQueue<String> items = new ConcurrentLinkedQueue<>();
-
-        void add(String s) {
-            items.add(s);
-        }
-
-        List<String> all() {
-            return List.copyOf(items);
         }
     }
 }
