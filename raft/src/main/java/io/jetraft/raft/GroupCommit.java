@@ -25,8 +25,13 @@ import java.util.concurrent.RejectedExecutionException;
  */
 final class GroupCommit {
 
-    /** Raft entries of the group in flight from this node at once. */
-    private static final int MAX_IN_FLIGHT = 4;
+    /**
+     * Raft entries of the group in flight from this node at once. Ratis's log worker fsyncs whatever has queued
+     * behind the fsync in progress as one, so on a disk whose fsync takes milliseconds more entries in flight means
+     * more of them per fsync: 16 instead of 4 took the 100-stream R3 rate from 4.6-5.1k to 6.5-8.7k msg/s on a
+     * machine where one fsync took 3-8 ms under load.
+     */
+    private static final int MAX_IN_FLIGHT = 16;
     /** Stream entries in one batch at most. */
     private static final int MAX_ENTRIES = 4096;
 

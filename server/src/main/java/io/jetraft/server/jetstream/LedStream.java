@@ -45,7 +45,8 @@ final class LedStream {
     private static final Logger LOG = LoggerFactory.getLogger(LedStream.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_BATCH = 512;
-    private static final int MAX_IN_FLIGHT = 4;
+    /** Batches of this stream in flight at once (its group's commit merges them with other streams' entries). */
+    private static final int MAX_IN_FLIGHT = 16;
 
     private final String name;
     private final JetStreamService service;
