@@ -202,10 +202,13 @@ public final class ClusterRoutes implements InterestListener, AutoCloseable {
             }
             LOG.debug("Duplicate route to \"{}\", replacing rid:{} with rid:{}", info.serverName(), existing.rid(),
                     route.rid());
-            routes.remove(info.serverId());
+            routes.put(info.serverId(), route);
+            route.activate(existing);
             existing.close();
+            return null;
         }
         routes.put(info.serverId(), route);
+        route.activate(null);
         return null;
     }
 

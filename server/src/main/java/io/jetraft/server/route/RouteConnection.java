@@ -20,6 +20,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -54,6 +55,14 @@ public final class RouteConnection extends ChannelInboundHandlerAdapter
     private final ConcurrentHashMap<String, Subscription> remoteInterest = new ConcurrentHashMap<>();
 
     private volatile State state = State.HANDSHAKE;
+    /** Replaced by a newer route to the same peer: it takes nothing more in or out, and is closing. */
+    private volatile boolean retired;
+    /**
+     * Interest taken over from the route this one replaced, not yet confirmed by the peer's own RS+ on this route;
+     * what is still unconfirmed at the peer's first PONG (which follows its whole interest) leaves the index.
+     */
+    private final java.util.Set<String> unconfirmed = ConcurrentHashMap.newKeySet();
+    private volatile boolean awaitingSnapshotPong;
     private volatile RouteInfo remote;
     private volatile long lastActivityMillis = System.currentTimeMillis();
     private ScheduledFuture<?> handshakeTimer;
@@ -154,10 +163,12 @@ public final class RouteConnection extends ChannelInboundHandlerAdapter
         if (pingTimer != null) {
             pingTimer.cancel(false);
         }
-        for (Subscription sub : remoteInterest.values()) {
-            cluster.index().remove(sub);
+        synchronized (remoteInterest) {
+            for (Subscription sub : remoteInterest.values()) {
+                cluster.index().remove(sub);
+            }
+            remoteInterest.clear();
         }
-        remoteInterest.clear();
         outbound.flushAndClose();
         cluster.routeClosed(this, was == State.ACTIVE);
     }
@@ -177,6 +188,8 @@ public final class RouteConnection extends ChannelInboundHandlerAdapter
         }
         if (state == State.HANDSHAKE) {
             remote = info;
+            // when admitted, this route is ACTIVE on return (made so by admit, in the same step as it took over the
+            // interest of a route it replaced)
             String refusal = cluster.admit(this, info);
             if (refusal != null) {
                 send(("-ERR '" + refusal + "'\r\n").getBytes(StandardCharsets.UTF_8));
@@ -184,7 +197,10 @@ public final class RouteConnection extends ChannelInboundHandlerAdapter
                 return;
             }
             handshakeTimer.cancel(false);
-            state = State.ACTIVE;
+            if (awaitingSnapshotPong) {
+                // the peer answers only after it has sent us its whole interest on this route
+                send(PING);
+            }
             long interval = Math.max(1, cluster.pingInterval().toMillis());
             pingTimer = channel.eventLoop().scheduleWithFixedDelay(this::pingTick, interval, interval,
                     TimeUnit.MILLISECONDS);
@@ -208,32 +224,84 @@ public final class RouteConnection extends ChannelInboundHandlerAdapter
 
     @Override
     public void onRemoteSubscribe(String subject, String queue) {
-        if (state != State.ACTIVE) {
-            return;
-        }
         String key = queue == null ? subject : subject + " " + queue;
-        remoteInterest.computeIfAbsent(key, k -> {
-            Subscription sub = new Subscription(this, subject, queue, "");
-            if (!cluster.index().insert(sub)) {
-                LOG.warn("{} - ignoring interest in invalid subject \"{}\"", describe(), subject);
-                return null;
+        synchronized (remoteInterest) {
+            if (state != State.ACTIVE || retired) {
+                return;
             }
-            return sub;
-        });
+            unconfirmed.remove(key);
+            remoteInterest.computeIfAbsent(key, k -> {
+                Subscription sub = new Subscription(this, subject, queue, "");
+                if (!cluster.index().insert(sub)) {
+                    LOG.warn("{} - ignoring interest in invalid subject \"{}\"", describe(), subject);
+                    return null;
+                }
+                return sub;
+            });
+        }
     }
 
     @Override
     public void onRemoteUnsubscribe(String subject, String queue) {
         String key = queue == null ? subject : subject + " " + queue;
-        Subscription sub = remoteInterest.remove(key);
-        if (sub != null) {
-            cluster.index().remove(sub);
+        synchronized (remoteInterest) {
+            if (retired) {
+                return;
+            }
+            unconfirmed.remove(key);
+            Subscription sub = remoteInterest.remove(key);
+            if (sub != null) {
+                cluster.index().remove(sub);
+            }
+        }
+    }
+
+    /**
+     * Makes this newly admitted route the peer's route, taking over the interest of the route it replaces (null when
+     * it replaces none). Called by the cluster under its lock. The old route stops taking messages first; each of
+     * its subscriptions is then put in the index under this route before the old one leaves, so a message published
+     * meanwhile reaches the peer once, over this route, and none finds the peer without interest. What the old route
+     * held that the peer no longer wants leaves at the peer's first PONG on this route.
+     */
+    void activate(RouteConnection replaced) {
+        state = State.ACTIVE;
+        if (replaced == null) {
+            return;
+        }
+        synchronized (replaced.remoteInterest) {
+            replaced.retired = true;
+            synchronized (remoteInterest) {
+                for (Map.Entry<String, Subscription> e : replaced.remoteInterest.entrySet()) {
+                    Subscription old = e.getValue();
+                    Subscription sub = new Subscription(this, old.subject(), old.queue(), "");
+                    if (remoteInterest.putIfAbsent(e.getKey(), sub) == null && cluster.index().insert(sub)) {
+                        unconfirmed.add(e.getKey());
+                    }
+                    cluster.index().remove(old);
+                }
+                replaced.remoteInterest.clear();
+                awaitingSnapshotPong = true;
+            }
+        }
+    }
+
+    /** At the peer's first PONG after a replacement: interest it did not send again on this route leaves. */
+    private void dropUnconfirmed() {
+        synchronized (remoteInterest) {
+            awaitingSnapshotPong = false;
+            for (String key : List.copyOf(unconfirmed)) {
+                Subscription sub = remoteInterest.remove(key);
+                if (sub != null) {
+                    cluster.index().remove(sub);
+                }
+            }
+            unconfirmed.clear();
         }
     }
 
     @Override
     public void onRoutedMessage(InboundMessage message, List<String> queues) {
-        if (state != State.ACTIVE) {
+        if (state != State.ACTIVE || retired) {
             return;
         }
         inMsgs++;
@@ -251,6 +319,9 @@ public final class RouteConnection extends ChannelInboundHandlerAdapter
     public void onPong() {
         lastActivityMillis = System.currentTimeMillis();
         pingsOut = 0;
+        if (awaitingSnapshotPong) {
+            dropUnconfirmed();
+        }
     }
 
     @Override
@@ -307,7 +378,7 @@ public final class RouteConnection extends ChannelInboundHandlerAdapter
 
     @Override
     public boolean sendRouted(InboundMessage message, List<String> queues) {
-        if (state != State.ACTIVE) {
+        if (state != State.ACTIVE || retired) {
             return false;
         }
         boolean headers = message.hasHeaders();
@@ -390,7 +461,7 @@ public final class RouteConnection extends ChannelInboundHandlerAdapter
 
     @Override
     public boolean isOpen() {
-        return state == State.ACTIVE;
+        return state == State.ACTIVE && !retired;
     }
 
     @Override
