@@ -61,7 +61,7 @@ public final class RouteConnection extends ChannelInboundHandlerAdapter
      * Interest taken over from the route this one replaced, not yet confirmed by the peer's own RS+ on this route;
      * what is still unconfirmed at the peer's first PONG (which follows its whole interest) leaves the index.
      */
-    private final java.util.Set<String> unconfirmed = ConcurrentHashMap.newKeySet();
+    private final java.util.Set<String> unconfirmed = new java.util.HashSet<>(); // guarded by remoteInterest
     private volatile boolean awaitingSnapshotPong;
     private volatile RouteInfo remote;
     private volatile long lastActivityMillis = System.currentTimeMillis();

@@ -3,16 +3,13 @@ package io.jetraft.server.jetstream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.jetraft.server.node.JetraftNode;
-import io.jetraft.server.support.Ports;
-import io.jetraft.server.support.TestConfigs;
+import io.jetraft.server.support.ThreeJetStreamNodes;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.JetStreamSubscription;
 import io.nats.client.KeyValue;
 import io.nats.client.Message;
-import io.nats.client.Nats;
 import io.nats.client.PullSubscribeOptions;
 import io.nats.client.PushSubscribeOptions;
 import io.nats.client.Subscription;
@@ -42,46 +39,22 @@ class InterestThroughAnyNodeTest {
     @TempDir
     Path dir;
 
-    private final int[] clusterPorts = {Ports.free(), Ports.free(), Ports.free()};
-    private final int[] clientPorts = {Ports.free(), Ports.free(), Ports.free()};
-    private final JetraftNode[] nodes = new JetraftNode[3];
-    private final List<Connection> connections = new ArrayList<>();
+    private ThreeJetStreamNodes cluster;
 
     @BeforeEach
     void start() {
-        for (int i = 0; i < 3; i++) {
-            nodes[i] = JetraftNode.start(TestConfigs.node().name("n" + (i + 1)).port(clientPorts[i])
-                    .cluster("c1", clusterPorts[i], clusterPorts).raftPort(Ports.free())
-                    .jetstream(dir.resolve("n" + (i + 1))).build());
-        }
-        await().atMost(Duration.ofSeconds(30)).until(() -> {
-            for (JetraftNode n : nodes) {
-                if (n.jetstream().raftNode().meta().peers().size() != 3
-                        || n.jetstream().raftNode().meta().leader().isEmpty()) {
-                    return false;
-                }
-            }
-            return true;
-        });
+        cluster = ThreeJetStreamNodes.start(dir);
     }
 
     @AfterEach
     void stop() throws InterruptedException {
-        for (Connection c : connections) {
-            c.close();
-        }
-        for (JetraftNode n : nodes) {
-            if (n != null) {
-                n.shutdown();
-            }
+        if (cluster != null) {
+            cluster.close();
         }
     }
 
     private Connection connect(int i) throws Exception {
-        Connection c = Nats.connect(new io.nats.client.Options.Builder().server("nats://127.0.0.1:" + clientPorts[i])
-                .build());
-        connections.add(c);
-        return c;
+        return cluster.connect(i);
     }
 
     /** The index of a node that does not lead {@code stream}. */
