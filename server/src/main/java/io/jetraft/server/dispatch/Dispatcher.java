@@ -135,8 +135,9 @@ public final class Dispatcher {
         private final List<RouteTarget> routes = new ArrayList<>(2);
         private final List<List<String>> queues = new ArrayList<>(2);
 
-        static RouteFanout add(RouteFanout fanout, RouteTarget route, String queue) {
+        static RouteFanout add(RouteFanout fanout, RouteTarget target, String queue) {
             RouteFanout f = fanout == null ? new RouteFanout() : fanout;
+            RouteTarget route = target.current();
             int i = f.routes.indexOf(route);
             if (i < 0) {
                 f.routes.add(route);

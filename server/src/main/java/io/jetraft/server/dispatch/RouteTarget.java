@@ -17,4 +17,9 @@ public interface RouteTarget {
      * @return false when the route could not take it
      */
     boolean sendRouted(InboundMessage message, List<String> queues);
+
+    /** The route that carries this one's messages now (another, once it was replaced), so a message goes once. */
+    default RouteTarget current() {
+        return this;
+    }
 }

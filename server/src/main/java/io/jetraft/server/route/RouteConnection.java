@@ -57,6 +57,8 @@ public final class RouteConnection extends ChannelInboundHandlerAdapter
     private volatile State state = State.HANDSHAKE;
     /** Replaced by a newer route to the same peer: it takes nothing more in or out, and is closing. */
     private volatile boolean retired;
+    /** The route that replaced this one: what a dispatch already bound for this route goes there instead. */
+    private volatile RouteConnection successor;
     /**
      * Interest taken over from the route this one replaced, not yet confirmed by the peer's own RS+ on this route;
      * what is still unconfirmed at the peer's first PONG (which follows its whole interest) leaves the index.
@@ -258,7 +260,7 @@ public final class RouteConnection extends ChannelInboundHandlerAdapter
 
     /**
      * Makes this newly admitted route the peer's route, taking over the interest of the route it replaces (null when
-     * it replaces none). Called by the cluster under its lock. The old route stops taking messages first; each of
+     * it replaces none). Called by the cluster under its lock. From then on the old route hands what it is given to this one (a dispatch may have matched it just before); each of
      * its subscriptions is then put in the index under this route before the old one leaves, so a message published
      * meanwhile reaches the peer once, over this route, and none finds the peer without interest. What the old route
      * held that the peer no longer wants leaves at the peer's first PONG on this route.
@@ -269,6 +271,7 @@ public final class RouteConnection extends ChannelInboundHandlerAdapter
             return;
         }
         synchronized (replaced.remoteInterest) {
+            replaced.successor = this;
             replaced.retired = true;
             synchronized (remoteInterest) {
                 for (Map.Entry<String, Subscription> e : replaced.remoteInterest.entrySet()) {
@@ -378,7 +381,12 @@ public final class RouteConnection extends ChannelInboundHandlerAdapter
 
     @Override
     public boolean sendRouted(InboundMessage message, List<String> queues) {
-        if (state != State.ACTIVE || retired) {
+        if (retired) {
+            // a dispatch that matched this route's interest just before it moved to the successor
+            RouteConnection next = successor;
+            return next != null && next.sendRouted(message, queues);
+        }
+        if (state != State.ACTIVE) {
             return false;
         }
         boolean headers = message.hasHeaders();
@@ -457,6 +465,12 @@ public final class RouteConnection extends ChannelInboundHandlerAdapter
     @Override
     public void limitReached(Subscription subscription) {
         // remote interest has no auto-unsubscribe limit
+    }
+
+    @Override
+    public RouteTarget current() {
+        RouteConnection next = successor;
+        return retired && next != null ? next.current() : this;
     }
 
     @Override
