@@ -125,17 +125,26 @@ class LeadershipTransferTest {
             names.add("B" + i);
             cluster.node(0).meta().createStream(StreamSpec.of("B" + i, 3, StreamLimits.unlimited())).join().value();
         }
-        // each of the three groups prefers another member: the leaderships end up one per node
+        // each of the three groups prefers another member: the leaderships end up one per node, each group led by
+        // its preferred leader (three distinct leaders alone is not enough: right after the elections the groups can
+        // be led one per node, each by a peer it does not prefer, until the balancer has moved them)
         await().atMost(TestCluster.WAIT).ignoreExceptions().until(() -> names.stream().map(n -> cluster.leaderOf(n).name())
-                .collect(Collectors.toSet()).size() == 3);
+                .collect(Collectors.toSet()).size() == 3 && names.stream().allMatch(n -> cluster.leaderOf(n).name()
+                .equals(preferredLeaderOf(cluster.groupOf(n)))));
         GroupName g = cluster.groupOf("B0");
-        RaftNode preferred = cluster.leaderOf(g);
+        RaftNode preferred = cluster.node(preferredLeaderOf(g));
+        assertThat(cluster.leaderOf(g)).isSameAs(preferred);
         // moved away (as a lame-duck node would have moved it), it comes back once its preferred leader is current
         preferred.leadership().pauseElections();
         assertThat(preferred.leadership().stepDown(g).moved()).isTrue();
         preferred.leadership().resumeElections();
         assertThat(preferred.health().isLeader(g)).isFalse();
         await().atMost(TestCluster.WAIT.multipliedBy(2)).until(() -> preferred.health().isLeader(g));
+    }
+
+    /** The group's preferred leader by the meta state of the first node. */
+    private String preferredLeaderOf(GroupName g) {
+        return cluster.node(0).locator().group(g).orElseThrow().getPreferredLeader();
     }
 
     @Test
