@@ -53,6 +53,8 @@ final class Proposer implements AutoCloseable {
     private final ClientId clientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
     private volatile boolean closed;
+    /** Writes not yet answered (committed, refused or failed). */
+    private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
     /** Groups this node is handing off: new writes wait for the new leader instead of entering this node's log. */
     private final java.util.Set<RaftGroupId> held = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -88,6 +90,8 @@ final class Proposer implements AutoCloseable {
     /** Commits {@code request} in {@code group} and returns the reply of its apply. */
     CompletableFuture<ByteString> write(GroupName name, RaftGroup group, ByteString request) {
         Write w = new Write(name, group, request);
+        pending.incrementAndGet();
+        w.result.whenComplete((r, err) -> pending.decrementAndGet());
         attempt(w);
         return w.result;
     }
@@ -290,6 +294,27 @@ final class Proposer implements AutoCloseable {
     private Halt haltOf(RaftGroupId groupId) {
         RaftServer.Division d = divisions.get(groupId);
         return d != null && d.getStateMachine() instanceof GroupStateMachine g ? g.halt() : null;
+    }
+
+    /**
+     * Waits, at most {@code max}, until every write in progress is answered: a node that hands its leaderships off
+     * and closes lets what it already forwarded to the new leaders finish, instead of failing it (its publishers
+     * heard 10008 for messages the new leader was about to commit).
+     */
+    void drain(java.time.Duration max) {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (pending.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                TimeUnit.MILLISECONDS.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        if (pending.get() > 0) {
+            LOG.info("{} write(s) still unanswered after {} ms; failing them as this node closes", pending.get(),
+                    max.toMillis());
+        }
     }
 
     @Override

@@ -340,6 +340,9 @@ public final class RaftNode implements AutoCloseable {
             reconciler.close();
         }
         if (proposer != null) {
+            // what this node forwarded to other leaders (a lame-duck node's last publishes) is answered first
+            Duration bound = config.timing().transferBound();
+            proposer.drain(bound.compareTo(watchdog.dividedBy(2)) < 0 ? bound : watchdog.dividedBy(2));
             proposer.close();
         }
         boolean clean = true;
