@@ -46,6 +46,13 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     private static final byte[] OK = "+OK\r\n".getBytes(StandardCharsets.US_ASCII);
     /** The longest a publisher's input is paused for one congested receiver. */
     private static final long STALL_MAX_MILLIS = 25;
+    /**
+     * How long a departing client's input is paused before the node ends its output: the answers to what it read
+     * before (a JetStream publish takes a replicated commit) reach the client in that time.
+     */
+    private static final long QUIET_MILLIS = 250;
+    /** A departing connection is closed by then, whatever the client does. */
+    private static final long DEPARTURE_MAX_MILLIS = 3000;
     /** The bytes around a message besides subject, sid, reply and data: op, spaces, two sizes, two CRLFs. */
     private static final int MESSAGE_FRAMING = 5 + 3 + 10 + 1 + 10 + 4;
 
@@ -73,6 +80,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     private ScheduledFuture<?> writeDeadlineTimer;
     private HeldPublishes held;
     private final ReadStall stall;
+    /** Set once lame-duck mode began closing this connection; what it sends after its output ended goes here. */
+    private Departure departure;
+    private boolean outputEnded;
 
     // guarded by the outbound monitor
     private long outMsgs;
@@ -163,10 +173,53 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         }
     }
 
-    /** Closes the connection for the node's shutdown or lame-duck drain; no -ERR, as nats-server. */
-    @Override
+    /** Closes the connection for the node's shutdown; no -ERR, as nats-server. */
     public void closeForShutdown() {
         channel.eventLoop().execute(() -> close(ClosedReason.SERVER_SHUTDOWN, true));
+    }
+
+    /**
+     * Closes the connection for the lame-duck drain without losing what is in flight on it. Its input is paused for
+     * {@link #QUIET_MILLIS}, so the answers to what it sent before reach it; then its subscriptions leave, the node
+     * ends its output (the client sees the end of the stream after the last answer, and reconnects elsewhere) and
+     * reads on: what the client wrote meanwhile goes on through a {@link Departure}, its requests once the client's
+     * reply inbox has interest on the node it moved to. No -ERR, as nats-server.
+     */
+    @Override
+    public java.util.concurrent.CompletableFuture<Void> depart() {
+        java.util.concurrent.CompletableFuture<Void> result = new java.util.concurrent.CompletableFuture<>();
+        channel.eventLoop().execute(() -> {
+            if (stop != null || departure != null) {
+                result.complete(null);
+                return;
+            }
+            departure = new Departure(channel.eventLoop(), m -> context.dispatcher().dispatch(m, this, false),
+                    context.dispatcher()::routeInterest);
+            departure.done().whenComplete((v, err) -> result.complete(null));
+            channel.config().setAutoRead(false);
+            channel.eventLoop().schedule(this::endOutput, QUIET_MILLIS, TimeUnit.MILLISECONDS);
+            channel.eventLoop().schedule(() -> close(ClosedReason.SERVER_SHUTDOWN, false), DEPARTURE_MAX_MILLIS,
+                    TimeUnit.MILLISECONDS);
+        });
+        return result;
+    }
+
+    /** A departing connection: no more deliveries, subscriptions gone, output ended; input read again. */
+    private void endOutput() {
+        if (stop != null) {
+            return;
+        }
+        closed = true;
+        outputEnded = true;
+        if (pingTimer != null) {
+            pingTimer.cancel(false);
+        }
+        for (Subscription sub : subscriptions.values()) {
+            context.unsubscribe(sub);
+        }
+        subscriptions.clear();
+        outbound.flushAndShutdownOutput();
+        channel.config().setAutoRead(true);
     }
 
     /** Sends an async INFO (cluster changes, lame-duck mode) if this client takes them, as nats-server does. */
@@ -193,6 +246,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         }
         for (Subscription sub : subscriptions.values()) {
             context.unsubscribe(sub);
+        }
+        if (departure != null) {
+            // the client went on to another node, or its time is up: a lame-duck close all the same
+            reason = ClosedReason.SERVER_SHUTDOWN;
+            departure.channelClosed();
         }
         ConnectionSnapshot last = snapshot(true, reason);
         subscriptions.clear();
@@ -242,6 +300,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         int size = message.totalLength();
         inMsgs++;
         inBytes += size;
+        if (outputEnded) {
+            departure.take(message);
+            return;
+        }
         if (opts.verbose()) {
             sendRaw(OK);
         }
@@ -279,6 +341,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
     @Override
     public void onSubscribe(String subject, String queue, String sid) {
+        if (outputEnded) {
+            // leaving: the client subscribes again on the node it moves to
+            return;
+        }
         if (!Subjects.isValidSubscriptionSubject(subject)) {
             sendErr(ProtocolErrors.INVALID_SUBJECT);
             return;
@@ -295,6 +361,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
     @Override
     public void onUnsubscribe(String sid, long max) {
+        if (outputEnded) {
+            return;
+        }
         Subscription sub = subscriptions.get(sid);
         if (sub != null) {
             if (max > 0 && max > sub.deliveredCount()) {
@@ -515,6 +584,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     }
 
     private void sendRaw(byte[] bytes) {
+        if (outputEnded) {
+            return;
+        }
         outbound.send(bytes, config().maxPending().bytes() / 2);
     }
 

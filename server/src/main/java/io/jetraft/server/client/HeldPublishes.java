@@ -63,16 +63,21 @@ final class HeldPublishes {
             return false;
         }
         ByteBuf copy = Unpooled.buffer(size);
-        message.writeSubject(copy);
-        if (message.hasReply()) {
-            message.writeReply(copy);
-        }
-        message.writeData(copy);
-        InboundMessage view = InboundMessage.of(copy, message.subject(), message.reply(), message.headerLength());
+        InboundMessage view = copy(message, copy);
         queue.add(new Held(copy, view, System.nanoTime() + HOLD_NANOS));
         bytes += size;
         schedule();
         return true;
+    }
+
+    /** A message that outlives the input buffer it was read from: its subject, reply and data copied into {@code to}. */
+    static InboundMessage copy(InboundMessage message, ByteBuf to) {
+        message.writeSubject(to);
+        if (message.hasReply()) {
+            message.writeReply(to);
+        }
+        message.writeData(to);
+        return InboundMessage.of(to, message.subject(), message.reply(), message.headerLength());
     }
 
     private void schedule() {

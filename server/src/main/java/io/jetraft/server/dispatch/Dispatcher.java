@@ -82,6 +82,24 @@ public final class Dispatcher {
         return delivered;
     }
 
+    /** Whether another node has interest in this literal subject: a route's peer subscribed to it. */
+    public boolean routeInterest(String subject) {
+        MatchResult match = index.match(subject);
+        for (Subscription sub : match.plain()) {
+            if (sub.subscriber() instanceof RouteTarget && sub.subscriber().isOpen()) {
+                return true;
+            }
+        }
+        for (Subscription[] group : match.queueGroups()) {
+            for (Subscription sub : group) {
+                if (sub.subscriber() instanceof RouteTarget && sub.subscriber().isOpen()) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     private boolean deliverToLocalMember(Subscription[] group, InboundMessage message, Publisher publisher,
                                          boolean echo) {
         int n = group.length;

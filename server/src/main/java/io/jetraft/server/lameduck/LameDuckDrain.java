@@ -1,7 +1,11 @@
 package io.jetraft.server.lameduck;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -18,6 +22,8 @@ public final class LameDuckDrain {
     private static final Logger LOG = LoggerFactory.getLogger("jetraft");
     /** The bound on moving every leadership away (step 2). */
     public static final Duration TRANSFER_BOUND = Duration.ofSeconds(1);
+    /** The longest step 9 waits, after the last close, for the clients' connections to finish closing. */
+    static final Duration DEPARTURES_BOUND = Duration.ofSeconds(4);
 
     private final LameDuckSteps node;
     private final Duration duration;
@@ -93,14 +99,29 @@ public final class LameDuckDrain {
         LOG.info("Closing existing clients: {} clients, one every ~{} ms", clients.size(),
                 pacing.interval().toMillis());
         int closed = 0;
+        List<CompletableFuture<Void>> departures = new ArrayList<>();
         for (int i = 0; i < clients.size(); i++) {
-            clients.get(i).closeForShutdown();
+            departures.add(clients.get(i).depart());
             closed++;
             if (i == clients.size() - 1) {
                 break;
             }
             if (!sleeper.sleep(pacing.nextPause())) {
                 break;
+            }
+        }
+        // what the last clients sent on their way out goes on before the routes close with the node
+        if (!isAborted()) {
+            try {
+                CompletableFuture.allOf(departures.toArray(CompletableFuture[]::new))
+                        .get(DEPARTURES_BOUND.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                LOG.info("Lame duck: {} client connection(s) still closing after {} ms; going on",
+                        departures.stream().filter(f -> !f.isDone()).count(), DEPARTURES_BOUND.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException e) {
+                LOG.debug("a client departure failed: {}", e.toString());
             }
         }
         LOG.info("Lame duck step 9/10 {} of {} clients closed ({} ms)", closed, clients.size(), millisSince(t));

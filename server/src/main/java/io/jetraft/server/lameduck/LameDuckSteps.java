@@ -2,6 +2,7 @@ package io.jetraft.server.lameduck;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /** What the lame-duck drain asks of the node, one method per step of the sequence in DESIGN.md. */
 public interface LameDuckSteps {
@@ -40,6 +41,10 @@ public interface LameDuckSteps {
 
     /** A client the drain closes, without -ERR. */
     interface DrainedClient {
-        void closeForShutdown();
+        /**
+         * Begins closing the connection, letting what is in flight on it finish; completes once it is closed and
+         * nothing it sent is left on this node.
+         */
+        CompletableFuture<Void> depart();
     }
 }

@@ -165,6 +165,36 @@ public final class Outbound {
         channel.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
     }
 
+    /**
+     * Writes out what is queued, then ends this side of the stream (TCP FIN) and keeps reading: the peer hears the
+     * end after everything sent before it. Later appends are refused.
+     */
+    public void flushAndShutdownOutput() {
+        ByteBuf out;
+        synchronized (this) {
+            out = buffer;
+            buffer = null;
+            discarded = true;
+        }
+        ChannelFutureListener end = f -> {
+            if (f.channel() instanceof io.netty.channel.socket.DuplexChannel duplex) {
+                duplex.shutdownOutput();
+            } else {
+                f.channel().close();
+            }
+        };
+        if (out == null || !channel.isActive()) {
+            if (out != null) {
+                out.release();
+            }
+            if (channel.isActive()) {
+                channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(end);
+            }
+            return;
+        }
+        channel.writeAndFlush(out).addListener(end);
+    }
+
     /** Drops whatever is queued (slow consumer, closed channel); later appends are refused. */
     public void discard() {
         ByteBuf out;

@@ -70,6 +70,7 @@ class LameDuckDrainTest {
                 out.add(() -> {
                     events.add("close " + id);
                     closedAt.add(now.get());
+                    return java.util.concurrent.CompletableFuture.completedFuture(null);
                 });
             }
             return out;

@@ -27,11 +27,20 @@ public final class ThreeJetStreamNodes implements AutoCloseable {
 
     /** Starts the nodes, storing under {@code dir}/n1..n3, and waits until each knows all three and a leader. */
     public static ThreeJetStreamNodes start(Path dir) {
+        return start(dir, null, null);
+    }
+
+    /** As {@link #start(Path)}, with the given lame-duck duration and grace period (null: the defaults). */
+    public static ThreeJetStreamNodes start(Path dir, Duration lameDuck, Duration grace) {
         ThreeJetStreamNodes c = new ThreeJetStreamNodes();
         for (int i = 0; i < 3; i++) {
-            c.nodes[i] = JetraftNode.start(TestConfigs.node().name("n" + (i + 1)).port(c.clientPorts[i])
+            TestConfigs.Builder b = TestConfigs.node().name("n" + (i + 1)).port(c.clientPorts[i])
                     .cluster("c1", c.clusterPorts[i], c.clusterPorts).raftPort(Ports.free())
-                    .jetstream(dir.resolve("n" + (i + 1))).build());
+                    .jetstream(dir.resolve("n" + (i + 1)));
+            if (lameDuck != null) {
+                b.lameDuck(lameDuck, grace);
+            }
+            c.nodes[i] = JetraftNode.start(b.build());
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> {
             for (JetraftNode n : c.nodes) {
@@ -50,6 +59,29 @@ public final class ThreeJetStreamNodes implements AutoCloseable {
         Connection c = Nats.connect(new Options.Builder().server("nats://127.0.0.1:" + clientPorts[i]).build());
         connections.add(c);
         return c;
+    }
+
+    /**
+     * A jnats connection to node {@code first} (0-based) that knows the other two as well and reconnects to them,
+     * in order, when it loses that one.
+     */
+    public Connection connectWithFailover(int first, Options.Builder options) throws Exception {
+        List<String> urls = new ArrayList<>();
+        for (int k = 0; k < 3; k++) {
+            urls.add(url((first + k) % 3));
+        }
+        Connection c = Nats.connect(options.servers(urls.toArray(String[]::new)).noRandomize().maxReconnects(-1)
+                .build());
+        connections.add(c);
+        return c;
+    }
+
+    public String url(int i) {
+        return "nats://127.0.0.1:" + clientPorts[i];
+    }
+
+    public JetraftNode node(int i) {
+        return nodes[i];
     }
 
     @Override
