@@ -497,6 +497,12 @@ public final class ConsumerEngine {
         Iterator<Waiting> it = waiting.iterator();
         while (it.hasNext()) {
             Waiting w = it.next();
+            if (!out.hasInterest(w.reply)) {
+                // its requester is gone (disconnected, or moved to another node and asking again there): what it
+                // would get is lost on the way and redelivered only after ack_wait, as nats-server drops it too
+                it.remove();
+                continue;
+            }
             serve(w);
             if (w.batch <= 0) {
                 it.remove();

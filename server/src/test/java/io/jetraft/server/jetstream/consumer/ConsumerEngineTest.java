@@ -204,6 +204,20 @@ class ConsumerEngineTest {
     }
 
     @Test
+    void aWaitingRequestWhoseRequesterIsGoneGetsNothingAndTheNextOneGetsTheMessage() {
+        ConsumerEngine e = engine(pull(AckPolicy.EXPLICIT, -1, Duration.ofSeconds(30), 1000));
+        out.interest.add("gone.1");
+        e.onPull("gone.1", body("{\"batch\":5,\"expires\":5000000000}"));
+        // its requester disconnected (or moved to another node) before anything arrived
+        out.interest.remove("gone.1");
+        append("orders.new", "one");
+        e.onMessagesAvailable();
+        assertThat(out.take()).as("nothing sent into the void (it would come back only after ack_wait)").isEmpty();
+        e.onPull("_INBOX.again", body("{\"batch\":1,\"expires\":5000000000}"));
+        assertThat(out.take()).singleElement().asString().startsWith("MSG _INBOX.again ").contains(" one");
+    }
+
+    @Test
     void noWaitWithNothingToDeliverAnswers404AndLimitsAnswer409() {
         ConsumerEngine e = engine(new DeliveryRules("ORDERS", "C", DeliverPolicy.ALL, 0, 0, AckPolicy.EXPLICIT,
                 Duration.ofSeconds(30), -1, List.of(), List.of(), 1000, 1, false, null, Duration.ZERO, false, 10,
