@@ -3,6 +3,7 @@ package io.jetraft.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.jetraft.cluster.harness.ClusterLogsOnFailure;
 import io.jetraft.cluster.harness.JetraftCli;
 import io.jetraft.cluster.harness.LocalCluster;
@@ -20,237 +21,434 @@ import io.nats.client.Options;
 import io.nats.client.PublishOptions;
 import io.nats.client.PullSubscribeOptions;
 import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.ConsumerInfo;
 import io.nats.client.api.StreamConfiguration;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The rolling-upgrade drill: three nodes, three R3 streams with a pull consumer each, jnats publishers (with message
- * ids) and consumers running the whole time; each node in turn is put in lame-duck mode with
- * {@code jetraft --signal ldm}, exits, restarts, and {@code jetraft check jetstream --wait} passes before the next.
- * Afterwards every acknowledged message is in its stream exactly once on every replica (the replicas' RocksDB
- * files compared, stream by stream) and the consumers received every one.
+ * The rolling-upgrade drill: three nodes, three R3 streams with a durable pull consumer each, jnats publishers (with
+ * message ids) and consumers running the whole time, each on another node than the next; each node in turn is put
+ * in lame-duck mode with {@code jetraft --signal ldm}, exits, restarts, and {@code jetraft check jetstream --wait}
+ * passes before the next. After every restart the publishers are held for a moment and every replica's stream state
+ * must equal the acknowledged messages; at the end every acknowledged message is in its stream exactly once on every
+ * replica (the replicas' RocksDB files compared message by message), every consumer received every message and its
+ * ack floor reached the end of its stream, and no publish failed.
  *
- * <p>Not in the default run yet (tag "drill"; run it with {@code mvn verify -pl cluster-tests -Ddrills}): it passes
- * most runs here, but now and then a pull consumer stops receiving after a restart (its pulls reach no engine:
- * "waiting 0") or one publisher waits 25-30 s. Both are open findings, not accepted behaviour.
+ * <p>In the default run once; a soak runs it several times in a row: {@code mvn verify -pl cluster-tests
+ * -Dtest=RollingRestartDrillTest -Djetraft.drill.rounds=10}. Each round prints, per node, the longest publish pause and
+ * the longest consumer pause (figures, not assertions: the machines are shared).
  */
 @ExtendWith(ClusterLogsOnFailure.class)
-@org.junit.jupiter.api.Tag("drill")
 class RollingRestartDrillTest {
 
     private static final int STREAMS = 3;
+    private static final int ROUNDS = Integer.getInteger("jetraft.drill.rounds", 1);
 
     @TempDir
     Path dir;
 
+    /** The current round's cluster (ClusterLogsOnFailure prints its logs when the test fails). */
     private LocalCluster cluster;
-    private final List<Connection> connections = new ArrayList<>();
-    private final AtomicBoolean publishing = new AtomicBoolean(true);
-    private final AtomicBoolean consuming = new AtomicBoolean(true);
-    private final List<Thread> threads = new ArrayList<>();
+    private Round round;
 
     @AfterEach
     void stop() throws InterruptedException {
-        publishing.set(false);
-        consuming.set(false);
-        for (Thread t : threads) {
-            t.join(10_000);
-        }
-        for (Connection c : connections) {
-            c.close();
-        }
-        if (cluster != null) {
-            cluster.close();
+        if (round != null) {
+            round.close();
         }
     }
-
-    private Connection connect(NodeProcess first) throws Exception {
-        List<String> urls = new ArrayList<>(List.of(first.clientUrl()));
-        cluster.nodes().stream().filter(n -> n != first).forEach(n -> urls.add(n.clientUrl()));
-        Connection c = Nats.connect(new Options.Builder().servers(urls.toArray(String[]::new)).noRandomize()
-                .maxReconnects(-1).reconnectWait(Duration.ofMillis(100)).connectionTimeout(Duration.ofSeconds(5))
-                .build());
-        connections.add(c);
-        return c;
-    }
-
-    private String monitors() {
-        return cluster.nodes().stream().map(n -> "http://127.0.0.1:" + n.httpPort()).collect(Collectors.joining(","));
-    }
-
-    /** One publisher per stream: ids p<stream>-<k>, each retried until acknowledged; the longest wait per node. */
-    private final class Publisher implements Runnable {
-        final int stream;
-        final JetStream js;
-        final Set<String> acked = ConcurrentHashMap.newKeySet();
-        final AtomicLong lastAck = new AtomicLong(System.nanoTime());
-        final AtomicLong failures = new AtomicLong();
-        final Map<String, Long> errors = new ConcurrentHashMap<>();
-
-        Publisher(int stream, JetStream js) {
-            this.stream = stream;
-            this.js = js;
-        }
-
-        @Override
-        public void run() {
-            long k = 0;
-            while (publishing.get()) {
-                String id = "p" + stream + "-" + k;
-                try {
-                    js.publish("d" + stream + ".x", id.getBytes(StandardCharsets.UTF_8),
-                            PublishOptions.builder().messageId(id).build());
-                    acked.add(id);
-                    long now = System.nanoTime();
-                    pause.accumulateAndGet(now - lastAck.getAndSet(now), Math::max);
-                    k++;
-                } catch (Exception e) {
-                    failures.incrementAndGet();
-                    errors.merge(String.valueOf(e.getMessage()).replaceAll("[0-9]+", "N"), 1L, Long::sum);
-                }
-            }
-        }
-    }
-
-    /** The longest gap between two acknowledgements of any publisher since the last reset. */
-    private final AtomicLong pause = new AtomicLong();
 
     @Test
     void everyNodeInTurnLeavesInLameDuckModeRestartsAndNothingAcknowledgedIsLostOrDoubled() throws Exception {
-        cluster = LocalCluster.create(dir, 3, "").start();
-        Connection admin = connect(cluster.node(1));
-        JetStreamManagement jsm = admin.jetStreamManagement();
-        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> jsm.getAccountStatistics() != null);
-        for (int s = 0; s < STREAMS; s++) {
-            String name = "D" + s;
-            String subject = "d" + s + ".>";
-            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> jsm.addStream(StreamConfiguration
-                    .builder().name(name).subjects(subject).replicas(3).build()) != null);
-            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> jsm.addOrUpdateConsumer(name,
-                    ConsumerConfiguration.builder().durable("drill").build()) != null);
+        List<String> summaries = new ArrayList<>();
+        for (int r = 1; r <= ROUNDS; r++) {
+            round = new Round(r);
+            summaries.add(round.run(Files.createDirectories(dir.resolve("round-" + r))));
+            round.close();
+            round = null;
+        }
+        summaries.forEach(s -> System.out.println("DRILL summary " + s));
+    }
+
+    /** One drill on a fresh cluster. */
+    private final class Round {
+        final int number;
+        final List<Connection> connections = new ArrayList<>();
+        final AtomicBoolean publishing = new AtomicBoolean(true);
+        final AtomicBoolean consuming = new AtomicBoolean(true);
+        /** Publishers publish under the read lock; the drill takes the write lock to hold them all at once. */
+        final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
+        final List<Thread> threads = new ArrayList<>();
+        final List<Publisher> publishers = new ArrayList<>();
+        final List<Consumer> consumers = new ArrayList<>();
+        final long startedAt = System.nanoTime();
+        /** What happened when (ms since the round started), printed at its end. */
+        final List<String> timeline = new CopyOnWriteArrayList<>();
+
+        Round(int number) {
+            this.number = number;
         }
 
-        List<Publisher> publishers = new ArrayList<>();
-        List<Set<String>> received = new ArrayList<>();
-        for (int s = 0; s < STREAMS; s++) {
-            Publisher p = new Publisher(s, connect(cluster.node(1 + s % 3)).jetStream());
-            publishers.add(p);
-            Set<String> got = ConcurrentHashMap.newKeySet();
-            received.add(got);
-            int stream = s;
-            Connection c = connect(cluster.node(1 + (s + 1) % 3));
-            threads.add(new Thread(p, "publisher-" + s));
-            threads.add(new Thread(() -> consume(c, stream, got), "consumer-" + s));
+        long elapsedMs() {
+            return sinceStart(System.nanoTime());
         }
-        threads.forEach(Thread::start);
-        await().atMost(Duration.ofSeconds(30)).until(() -> publishers.stream().allMatch(p -> p.acked.size() > 20));
 
-        Map<String, Long> longestPause = new LinkedHashMap<>();
-        for (NodeProcess node : cluster.nodes()) {
-            pause.set(0);
-            JetraftCli.Result ldm = JetraftCli.run("--signal", "ldm=" + node.pid());
-            assertThat(ldm.exitCode()).as(ldm.output()).isZero();
-            assertThat(node.awaitExit(Duration.ofSeconds(60))).as(node.name() + " exits 0").isZero();
-            assertThat(node.logText()).contains("Lame duck step 10/10");
-            node.start();
-            JetraftCli.Result check = JetraftCli.run("check", "jetstream", "--server", monitors(), "--wait", "90s");
-            assertThat(check.exitCode()).as(check.output()).isZero();
-            // publishing goes on after the node is back
-            long before = publishers.stream().mapToLong(p -> p.acked.size()).sum();
-            await().atMost(Duration.ofSeconds(30)).until(() -> publishers.stream().mapToLong(p -> p.acked.size())
-                    .sum() > before + 30);
-            longestPause.put(node.name(), pause.get() / 1_000_000);
+        long sinceStart(long nanoTime) {
+            return (nanoTime - startedAt) / 1_000_000;
         }
-        publishing.set(false);
-        for (Thread t : threads) {
-            if (t.getName().startsWith("publisher")) {
-                t.join(30_000);
+
+        Connection connect(NodeProcess first) throws Exception {
+            List<String> urls = new ArrayList<>(List.of(first.clientUrl()));
+            cluster.nodes().stream().filter(n -> n != first).forEach(n -> urls.add(n.clientUrl()));
+            Connection c = Nats.connect(new Options.Builder().servers(urls.toArray(String[]::new)).noRandomize()
+                    .maxReconnects(-1).reconnectWait(Duration.ofMillis(100)).connectionTimeout(Duration.ofSeconds(5))
+                    .build());
+            connections.add(c);
+            return c;
+        }
+
+        String monitors() {
+            return cluster.nodes().stream().map(n -> "http://127.0.0.1:" + n.httpPort())
+                    .collect(Collectors.joining(","));
+        }
+
+        String run(Path roundDir) throws Exception {
+            cluster = LocalCluster.create(roundDir, 3, "").start();
+            Connection admin = connect(cluster.node(1));
+            JetStreamManagement jsm = admin.jetStreamManagement();
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> jsm.getAccountStatistics() != null);
+            for (int s = 0; s < STREAMS; s++) {
+                String name = "D" + s;
+                String subject = "d" + s + ".>";
+                await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> jsm.addStream(
+                        StreamConfiguration.builder().name(name).subjects(subject).replicas(3).build()) != null);
+                await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> jsm.addOrUpdateConsumer(name,
+                        ConsumerConfiguration.builder().durable("drill").build()) != null);
             }
-        }
-        long acked = publishers.stream().mapToLong(p -> p.acked.size()).sum();
-        System.out.printf("DRILL rolling restart: %d messages acknowledged, %d publish attempts failed; longest "
-                        + "publish pause per node (ms): %s%n", acked,
-                publishers.stream().mapToLong(p -> p.failures.get()).sum(), longestPause);
-        publishers.forEach(p -> System.out.printf("DRILL publisher %d errors: %s%n", p.stream, p.errors));
+            for (int s = 0; s < STREAMS; s++) {
+                Publisher p = new Publisher(s, connect(cluster.node(1 + s % 3)));
+                Consumer c = new Consumer(s, connect(cluster.node(1 + (s + 1) % 3)));
+                publishers.add(p);
+                consumers.add(c);
+                threads.add(new Thread(p, "publisher-" + s));
+                threads.add(new Thread(c, "consumer-" + s));
+            }
+            threads.forEach(Thread::start);
+            await().atMost(Duration.ofSeconds(30)).until(() -> publishers.stream().allMatch(p -> p.acked.size() > 20));
 
-        // the consumers received every acknowledged message
-        for (int s = 0; s < STREAMS; s++) {
-            Set<String> want = publishers.get(s).acked;
-            Set<String> got = received.get(s);
-            String stream = "D" + s;
-            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-                List<String> missing = want.stream().filter(id -> !got.contains(id)).sorted().toList();
-                assertThat(missing).as("acknowledged messages of %s the consumer has not received (consumer: %s; a "
-                        + "no-wait pull now: %s)", stream, consumerState(jsm, stream), probePull(admin, stream))
-                        .isEmpty();
-            });
-        }
-        consuming.set(false);
-        for (Thread t : threads) {
-            t.join(10_000);
-        }
+            Map<String, String> pauses = new LinkedHashMap<>();
+            for (NodeProcess node : cluster.nodes()) {
+                resetPauses();
+                timeline.add(elapsedMs() + " ms " + node.name() + " signalled ldm");
+                JetraftCli.Result ldm = JetraftCli.run("--signal", "ldm=" + node.pid());
+                assertThat(ldm.exitCode()).as(ldm.output()).isZero();
+                assertThat(node.awaitExit(Duration.ofSeconds(60))).as(node.name() + " exits 0").isZero();
+                timeline.add(elapsedMs() + " ms " + node.name() + " exited");
+                assertThat(node.logText()).contains("Lame duck step 10/10");
+                node.start();
+                timeline.add(elapsedMs() + " ms " + node.name() + " started");
+                JetraftCli.Result check = JetraftCli.run("check", "jetstream", "--server", monitors(), "--wait",
+                        "90s");
+                assertThat(check.exitCode()).as(check.output()).isZero();
+                // publishing and consuming go on after the node is back
+                long published = ackedCount();
+                long received = receivedCount();
+                await().atMost(Duration.ofSeconds(30)).until(() -> ackedCount() > published + 30
+                        && receivedCount() > received + 30);
+                pauses.put(node.name(), "publish " + longest(publishers.stream().map(p -> p.pause)) + " ms, consumer "
+                        + longest(consumers.stream().map(c -> c.pause)) + " ms");
+                for (Publisher p : publishers) {
+                    timeline.add(sinceStart(p.pause.longestEnded()) + " ms publisher " + p.stream + "'s longest pause with "
+                            + node.name() + " restarting ended: " + p.pause.longestMillis() + " ms");
+                }
+                for (Consumer c : consumers) {
+                    timeline.add(sinceStart(c.pause.longestEnded()) + " ms consumer " + c.stream + "'s longest pause with "
+                            + node.name() + " restarting ended: " + c.pause.longestMillis() + " ms");
+                }
+                // every replica holds exactly the acknowledged messages, seen with the publishers held
+                gate.writeLock().lock();
+                try {
+                    awaitReplicasHoldTheAcknowledged();
+                } finally {
+                    gate.writeLock().unlock();
+                }
+            }
+            publishing.set(false);
+            for (Thread t : threads) {
+                if (t.getName().startsWith("publisher")) {
+                    t.join(30_000);
+                }
+            }
+            long failures = publishers.stream().mapToLong(p -> p.failures.get()).sum();
+            System.out.printf("DRILL round %d: %d messages acknowledged, %d publish attempts failed; longest pauses "
+                    + "while each node restarted: %s%n", number, ackedCount(), failures, pauses);
+            Stream.concat(timeline.stream(), publishers.stream().flatMap(p -> p.failed.stream()))
+                    .sorted(Comparator.comparingLong(l -> Long.parseLong(l.substring(0, l.indexOf(' ')))))
+                    .forEach(l -> System.out.println("DRILL round " + number + " at " + l));
 
-        // every replica holds the same messages: once every replica has applied the last entry (a follower learns
-        // the final commit index with the leader's next heartbeat; each node's /jsz shows its own store's state),
-        // stop the nodes and read their stores
-        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
-            java.util.Set<Map<String, String>> states = new java.util.HashSet<>();
+            // the consumers received every acknowledged message, and acknowledged them all
+            for (int s = 0; s < STREAMS; s++) {
+                Set<String> want = publishers.get(s).acked;
+                Set<String> got = consumers.get(s).received;
+                String stream = "D" + s;
+                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                    List<String> missing = want.stream().filter(id -> !got.contains(id)).sorted().toList();
+                    assertThat(missing).as("acknowledged messages of %s the consumer has not received (consumer: "
+                            + "%s; a no-wait pull now: %s)", stream, consumerState(jsm, stream),
+                            probePull(admin, stream)).isEmpty();
+                });
+                await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
+                    ConsumerInfo ci = jsm.getConsumerInfo(stream, "drill");
+                    long last = jsm.getStreamInfo(stream).getStreamState().getLastSequence();
+                    assertThat(ci.getAckFloor().getStreamSequence()).as("ack floor of %s", stream).isEqualTo(last);
+                    assertThat(ci.getNumAckPending()).isZero();
+                });
+            }
+            consuming.set(false);
+            for (Thread t : threads) {
+                t.join(10_000);
+            }
+            String redelivered = consumers.stream().map(c -> "D" + c.stream + ": " + c.redelivered.get())
+                    .collect(Collectors.joining(", "));
+            System.out.printf("DRILL round %d redeliveries the consumers saw: %s%n", number, redelivered);
+
+            awaitReplicasHoldTheAcknowledged();
             for (NodeProcess n : cluster.nodes()) {
-                Map<String, String> state = new TreeMap<>();
-                for (com.fasterxml.jackson.databind.JsonNode acc : n.json("/jsz?streams=true").path("account_details")) {
-                    for (com.fasterxml.jackson.databind.JsonNode st : acc.path("stream_detail")) {
-                        state.put(st.path("name").asText(), st.path("state").path("last_seq") + "/"
-                                + st.path("state").path("messages"));
+                n.signal("TERM");
+                assertThat(n.awaitExit(Duration.ofSeconds(60))).isZero();
+            }
+            Map<String, Map<String, List<String>>> stored = new TreeMap<>();
+            for (NodeProcess n : cluster.nodes()) {
+                stored.put(n.name(), storedIds(n.storeDir().resolve("rocksdb")));
+            }
+            Map<String, List<String>> first = stored.values().iterator().next();
+            assertThat(first).hasSize(STREAMS);
+            String counts = stored.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue().entrySet().stream()
+                    .map(x -> x.getKey() + ":" + x.getValue().size()).toList()).toList().toString();
+            for (Map.Entry<String, Map<String, List<String>>> e : stored.entrySet()) {
+                // the same messages in the same order on every replica
+                assertThat(e.getValue()).as("streams on " + e.getKey() + " (message counts " + counts + ")")
+                        .isEqualTo(first);
+            }
+            for (int s = 0; s < STREAMS; s++) {
+                List<String> ids = first.get("D" + s);
+                Set<String> unique = Set.copyOf(ids);
+                assertThat(unique).as("no message stored twice in D" + s).hasSize(ids.size());
+                assertThat(unique).as("every acknowledged message stored in D" + s)
+                        .containsAll(publishers.get(s).acked);
+                // a publish whose acknowledgement was lost may be stored without it, if publishing stopped before
+                // its retry was acknowledged
+                assertThat(ids.size() - publishers.get(s).acked.size()).as("unacknowledged messages stored in D" + s)
+                        .isBetween(0, publishers.get(s).retrying != null ? 1 : 0);
+            }
+            System.out.printf("DRILL round %d replicas identical: %s%n", number, counts);
+            assertThat(publishers.stream().flatMap(p -> p.failed.stream()).toList())
+                    .as("publish attempts that failed (the publishers retried each until acknowledged)").isEmpty();
+            return "round " + number + ": " + ackedCount() + " acknowledged, " + failures + " failed, pauses "
+                    + pauses + ", redeliveries " + redelivered;
+        }
+
+        long ackedCount() {
+            return publishers.stream().mapToLong(p -> p.acked.size()).sum();
+        }
+
+        long receivedCount() {
+            return consumers.stream().mapToLong(c -> c.received.size()).sum();
+        }
+
+        void resetPauses() {
+            long now = System.nanoTime();
+            publishers.forEach(p -> p.pause.reset(now));
+            consumers.forEach(c -> c.pause.reset(now));
+        }
+
+        long longest(Stream<Pause> pauses) {
+            return pauses.mapToLong(Pause::longestMillis).max().orElse(0);
+        }
+
+        /**
+         * With no publish in flight: every node's store holds, per stream, exactly the acknowledged messages (a
+         * follower applies the last entries with the leader's next heartbeat; each node's /jsz shows its own store).
+         */
+        void awaitReplicasHoldTheAcknowledged() {
+            Map<String, Long> want = new TreeMap<>();
+            Map<String, Long> unresolved = new TreeMap<>();
+            publishers.forEach(p -> {
+                want.put("D" + p.stream, (long) p.acked.size());
+                // a failed attempt not yet retried may be stored all the same
+                unresolved.put("D" + p.stream, p.retrying != null ? 1L : 0L);
+            });
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
+                for (NodeProcess n : cluster.nodes()) {
+                    Map<String, Long> state = new TreeMap<>();
+                    for (JsonNode acc : n.json("/jsz?streams=true").path("account_details")) {
+                        for (JsonNode st : acc.path("stream_detail")) {
+                            JsonNode s = st.path("state");
+                            assertThat(s.path("last_seq").asLong()).as("%s on %s: no gap, nothing doubled",
+                                    st.path("name").asText(), n.name()).isEqualTo(s.path("messages").asLong());
+                            state.put(st.path("name").asText(), s.path("messages").asLong());
+                        }
+                    }
+                    assertThat(state.keySet()).as("streams on %s", n.name()).isEqualTo(want.keySet());
+                    for (Map.Entry<String, Long> e : want.entrySet()) {
+                        assertThat(state.get(e.getKey())).as("messages of %s on %s", e.getKey(), n.name())
+                                .isBetween(e.getValue(), e.getValue() + unresolved.get(e.getKey()));
                     }
                 }
-                assertThat(state).hasSize(STREAMS);
-                states.add(state);
+            });
+        }
+
+        void close() throws InterruptedException {
+            publishing.set(false);
+            consuming.set(false);
+            if (gate.isWriteLockedByCurrentThread()) {
+                gate.writeLock().unlock();
             }
-            return states.size() == 1;
-        });
-        for (NodeProcess n : cluster.nodes()) {
-            n.signal("TERM");
-            assertThat(n.awaitExit(Duration.ofSeconds(60))).isZero();
+            for (Thread t : threads) {
+                t.join(10_000);
+            }
+            for (Connection c : connections) {
+                c.close();
+            }
+            if (cluster != null) {
+                cluster.close();
+            }
         }
-        Map<String, Map<String, List<String>>> stored = new TreeMap<>();
-        for (NodeProcess n : cluster.nodes()) {
-            stored.put(n.name(), storedIds(n.storeDir().resolve("rocksdb")));
+
+        /** One publisher per stream: ids p<stream>-<k>, each retried until acknowledged. */
+        final class Publisher implements Runnable {
+            final int stream;
+            final Connection connection;
+            final JetStream js;
+            final Set<String> acked = ConcurrentHashMap.newKeySet();
+            final AtomicLong failures = new AtomicLong();
+            final Pause pause = new Pause();
+            /** Each failed attempt: when (ms since the round started), through which server, what. */
+            final List<String> failed = new CopyOnWriteArrayList<>();
+            /** The id of a failed attempt not acknowledged yet (it may be stored all the same). */
+            volatile String retrying;
+
+            Publisher(int stream, Connection connection) throws java.io.IOException {
+                this.stream = stream;
+                this.connection = connection;
+                this.js = connection.jetStream();
+            }
+
+            @Override
+            public void run() {
+                long k = 0;
+                while (publishing.get()) {
+                    String id = "p" + stream + "-" + k;
+                    gate.readLock().lock();
+                    try {
+                        js.publish("d" + stream + ".x", id.getBytes(StandardCharsets.UTF_8),
+                                PublishOptions.builder().messageId(id).build());
+                        acked.add(id);
+                        retrying = null;
+                        pause.progress(System.nanoTime());
+                        k++;
+                    } catch (Exception e) {
+                        failures.incrementAndGet();
+                        retrying = id;
+                        failed.add(elapsedMs() + " ms " + id + " via " + connection.getConnectedUrl() + ": " + e);
+                    } finally {
+                        gate.readLock().unlock();
+                    }
+                }
+            }
         }
-        Map<String, List<String>> first = stored.values().iterator().next();
-        assertThat(first).hasSize(STREAMS);
-        String counts = stored.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue().entrySet().stream()
-                .map(x -> x.getKey() + ":" + x.getValue().size()).toList()).toList().toString();
-        for (Map.Entry<String, Map<String, List<String>>> e : stored.entrySet()) {
-            // the same messages in the same order on every replica
-            assertThat(e.getValue()).as("streams on " + e.getKey() + " (message counts " + counts + ")")
-                    .isEqualTo(first);
+
+        /** Pulls and acks until told to stop, keeping every message id it saw. */
+        final class Consumer implements Runnable {
+            final int stream;
+            final Connection connection;
+            final Set<String> received = ConcurrentHashMap.newKeySet();
+            final AtomicLong redelivered = new AtomicLong();
+            final Pause pause = new Pause();
+
+            Consumer(int stream, Connection connection) {
+                this.stream = stream;
+                this.connection = connection;
+            }
+
+            @Override
+            public void run() {
+                JetStreamSubscription sub = null;
+                while (consuming.get()) {
+                    try {
+                        if (sub == null) {
+                            sub = connection.jetStream().subscribe(null, PullSubscribeOptions.bind("D" + stream,
+                                    "drill"));
+                        }
+                        for (Message m : sub.fetch(100, Duration.ofMillis(500))) {
+                            if (received.add(new String(m.getData(), StandardCharsets.UTF_8))) {
+                                pause.progress(System.nanoTime());
+                            }
+                            if (m.metaData().deliveredCount() > 1) {
+                                redelivered.incrementAndGet();
+                            }
+                            m.ack();
+                        }
+                    } catch (Exception e) {
+                        // the node went away mid-pull: bind again (through whichever node the connection is on now)
+                        sub = null;
+                    }
+                }
+            }
         }
-        for (int s = 0; s < STREAMS; s++) {
-            List<String> ids = first.get("D" + s);
-            Set<String> unique = Set.copyOf(ids);
-            assertThat(unique).as("no message stored twice in D" + s).hasSize(ids.size());
-            assertThat(unique).as("every acknowledged message stored in D" + s)
-                    .containsAll(publishers.get(s).acked);
-            // at most the one publish that was in flight when publishing stopped is stored unacknowledged
-            assertThat(ids.size() - publishers.get(s).acked.size()).isBetween(0, 1);
+    }
+
+    /**
+     * The longest gap between two steps of progress (an acknowledged publish, a new message received) since the last
+     * reset; a hold of the publishers by the drill is not counted (it resets after).
+     */
+    private static final class Pause {
+        private long last;
+        private long longest;
+        private long longestEnded;
+
+        synchronized void reset(long now) {
+            last = now;
+            longest = 0;
         }
-        System.out.printf("DRILL replicas identical: %s%n", counts);
+
+        synchronized void progress(long now) {
+            if (last != 0 && now - last > longest) {
+                longest = now - last;
+                longestEnded = now;
+            }
+            last = now;
+        }
+
+        /** When the longest gap ended (System.nanoTime). */
+        synchronized long longestEnded() {
+            return longestEnded;
+        }
+
+        synchronized long longestMillis() {
+            return longest / 1_000_000;
+        }
     }
 
     /** What one no-wait pull of the consumer gets right now, through the admin connection. */
@@ -264,37 +462,18 @@ class RollingRestartDrillTest {
             return (m.isStatusMessage() ? "status " + m.getStatus().getCode() + " " + m.getStatus().getMessage()
                     : "message " + m.getSubject() + " reply " + m.getReplyTo()) + " via " + c.getConnectedUrl();
         } catch (Exception e) {
-            return e.toString() + " via " + c.getConnectedUrl();
+            return e + " via " + c.getConnectedUrl();
         }
     }
 
     private static String consumerState(JetStreamManagement jsm, String stream) {
         try {
-            io.nats.client.api.ConsumerInfo ci = jsm.getConsumerInfo(stream, "drill");
+            ConsumerInfo ci = jsm.getConsumerInfo(stream, "drill");
             return "delivered " + ci.getDelivered().getStreamSequence() + ", ack floor "
                     + ci.getAckFloor().getStreamSequence() + ", pending " + ci.getNumPending() + ", ack pending "
                     + ci.getNumAckPending() + ", redelivered " + ci.getRedelivered() + ", waiting " + ci.getNumWaiting();
         } catch (Exception e) {
             return e.toString();
-        }
-    }
-
-    /** Pulls and acks until told to stop, keeping every message id it saw. */
-    private void consume(Connection c, int stream, Set<String> got) {
-        JetStreamSubscription sub = null;
-        while (consuming.get()) {
-            try {
-                if (sub == null) {
-                    sub = c.jetStream().subscribe(null, PullSubscribeOptions.bind("D" + stream, "drill"));
-                }
-                for (Message m : sub.fetch(100, Duration.ofMillis(500))) {
-                    got.add(new String(m.getData(), StandardCharsets.UTF_8));
-                    m.ack();
-                }
-            } catch (Exception e) {
-                // the node went away mid-pull: bind again (through whichever node the connection is on now)
-                sub = null;
-            }
         }
     }
 
