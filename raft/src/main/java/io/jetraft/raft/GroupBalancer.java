@@ -76,7 +76,7 @@ final class GroupBalancer {
                 readySince.remove(g);
                 String to = preferred.get();
                 LOG.info("{}: handing {} back to its preferred leader {}", config.name(), g, to);
-                handOff.transferTo(g, to, config.timing().requestTimeout()).whenComplete((moved, err) -> {
+                handOff.handBack(g, to).whenComplete((moved, err) -> {
                     moving.remove(g);
                     if (!Boolean.TRUE.equals(moved)) {
                         LOG.info("{}: {} did not move to {} (retrying later)", config.name(), g, to);

@@ -18,7 +18,7 @@
  *       {@code streamsOf}, {@code isLeader}, {@code leader}, {@code health}, {@code ledHere}).</li>
  *   <li>{@link io.jetraft.raft.LeadershipHandOff} ({@code leadership()}): {@code transferAll(bound)} (lame-duck mode:
  *       a {@link io.jetraft.raft.transfer.TransferReport} with one named
- *       {@link io.jetraft.raft.transfer.TransferOutcome} per group), {@code stepDown}, {@code transferTo},
+ *       {@link io.jetraft.raft.transfer.TransferOutcome} per group), {@code stepDown}, {@code handBack} (the balancer),
  *       {@code pauseElections} / {@code resumeElections}.</li>
  *   <li>{@link io.jetraft.raft.HealthView} ({@code health()}): each group's {@link io.jetraft.raft.health.GroupHealth}
  *       (role, leader, term, commit, applied, replicas, halt).</li>

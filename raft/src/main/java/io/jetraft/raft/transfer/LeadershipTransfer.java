@@ -97,6 +97,15 @@ public final class LeadershipTransfer {
      * new leaderships over the other nodes), else to the most up-to-date current follower.
      */
     public CompletableFuture<GroupTransfer> start(long deadlineNanos, Optional<String> preferred) {
+        return start(deadlineNanos, preferred, false);
+    }
+
+    /**
+     * As {@link #start(long, Optional)}; with {@code onlyPreferred}, to {@code preferred} or to no one (ends as
+     * {@code NO_CURRENT_FOLLOWER} when it is not a current follower): for handing a group back to its preferred leader.
+     */
+    public CompletableFuture<GroupTransfer> start(long deadlineNanos, Optional<String> preferred,
+                                                  boolean onlyPreferred) {
         if (!state.compareAndSet(State.INIT, State.REQUESTED)) {
             if (result.isDone()) {
                 return result;
@@ -110,9 +119,9 @@ public final class LeadershipTransfer {
             return result;
         }
         java.util.List<ReplicaHealth> current = currentFollowers(h, currentWithin);
-        Optional<ReplicaHealth> best = current.stream().filter(r -> preferred.isPresent()
-                        && r.peer().equals(preferred.get())).findFirst()
-                .or(() -> current.stream().findFirst());
+        Optional<ReplicaHealth> named = current.stream().filter(r -> preferred.isPresent()
+                && r.peer().equals(preferred.get())).findFirst();
+        Optional<ReplicaHealth> best = onlyPreferred ? named : named.or(() -> current.stream().findFirst());
         if (best.isEmpty()) {
             finish(State.NO_CURRENT_FOLLOWER, Optional.empty(), "no follower heard from within "
                     + currentWithin.toMillis() + " ms");
