@@ -9,6 +9,10 @@ import io.nats.client.JetStream;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.JetStreamSubscription;
 import io.nats.client.KeyValue;
+import io.nats.client.PullRequestOptions;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.KeyValueWatcher;
+import io.nats.client.impl.NatsKeyValueWatchSubscription;
 import io.nats.client.Message;
 import io.nats.client.PullSubscribeOptions;
 import io.nats.client.PushSubscribeOptions;
@@ -29,8 +33,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Interest reaches whichever node a message, a consumer delivery or a {@code $JS.API} request starts from: clients on
- * a node that does not lead the stream see every message of ordered consumers, KV {@code keys}/{@code history}, and
- * the replies to requests on inboxes they have just subscribed, 100 rounds each without a miss.
+ * a node that does not lead the stream see every message of ordered consumers, KV {@code keys}/{@code history} and
+ * {@code watch}/{@code watchAll}, push consumers with flow control and heartbeats, pulls with expires (and idle
+ * heartbeats), and the replies to requests on inboxes they have just subscribed, 100 rounds each without a miss
+ * (through either follower, by turns, where the test says so).
  */
 class InterestThroughAnyNodeTest {
 
@@ -59,12 +65,37 @@ class InterestThroughAnyNodeTest {
 
     /** The index of a node that does not lead {@code stream}. */
     private int notLeading(JetStreamManagement jsm, String stream) throws Exception {
-        await().atMost(Duration.ofSeconds(10)).until(() -> {
+        return followers(jsm, stream).get(0);
+    }
+
+    /** The indexes of the two nodes that do not lead {@code stream}. */
+    private List<Integer> followers(JetStreamManagement jsm, String stream) {
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> {
             String l = jsm.getStreamInfo(stream).getClusterInfo().getLeader();
             return l != null && !l.isEmpty();
         });
-        String leader = jsm.getStreamInfo(stream).getClusterInfo().getLeader();
-        return leader.equals("n1") ? 1 : 0;
+        String leader;
+        try {
+            leader = jsm.getStreamInfo(stream).getClusterInfo().getLeader();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        List<Integer> out = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            if (!leader.equals("n" + (i + 1))) {
+                out.add(i);
+            }
+        }
+        return out;
+    }
+
+    /** One connection to each node that does not lead {@code stream}; round r goes through the (r % 2)th. */
+    private List<Connection> throughFollowers(JetStreamManagement jsm, String stream) throws Exception {
+        List<Connection> out = new ArrayList<>();
+        for (int i : followers(jsm, stream)) {
+            out.add(connect(i));
+        }
+        return out;
     }
 
     @Test
@@ -138,6 +169,115 @@ class InterestThroughAnyNodeTest {
                 misses.add("round " + round + ": " + got.size());
             }
             got.forEach(Message::ack);
+        }
+        assertThat(misses).isEmpty();
+    }
+
+    @Test
+    void keyValueWatchAndWatchAllThroughEitherFollowerSeeTheCurrentValues() throws Exception {
+        Connection c0 = connect(0);
+        c0.keyValueManagement().create(KeyValueConfiguration.builder().name("W").replicas(3).maxHistoryPerKey(5)
+                .storageType(StorageType.File).build());
+        KeyValue kv0 = c0.keyValue("W");
+        kv0.put("w0", "v0");
+        List<KeyValue> kvs = new ArrayList<>();
+        for (Connection c : throughFollowers(c0.jetStreamManagement(), "KV_W")) {
+            kvs.add(c.keyValue("W"));
+        }
+        List<String> misses = new ArrayList<>();
+        for (int round = 0; round < ROUNDS; round++) {
+            KeyValue kv = kvs.get(round % 2);
+            kv0.put("w" + round, "v" + round);
+            Watched one = new Watched();
+            NatsKeyValueWatchSubscription w1 = kv.watch("w" + round, one);
+            if (!one.await() || !one.values.equals(List.of("v" + round))) {
+                misses.add("round " + round + ": watch saw " + one.values + (one.ended ? "" : " (no end of data)"));
+            }
+            w1.unsubscribe();
+            Watched all = new Watched();
+            NatsKeyValueWatchSubscription w2 = kv.watchAll(all);
+            if (!all.await() || all.values.size() != Math.max(1, round + 1)) {
+                misses.add("round " + round + ": watchAll saw " + all.values.size() + " value(s)"
+                        + (all.ended ? "" : " (no end of data)"));
+            }
+            w2.unsubscribe();
+        }
+        assertThat(misses).isEmpty();
+    }
+
+    /** A KV watcher that keeps the values it saw until the end of the initial data. */
+    private static final class Watched implements KeyValueWatcher {
+        final List<String> values = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final java.util.concurrent.CountDownLatch end = new java.util.concurrent.CountDownLatch(1);
+        volatile boolean ended;
+
+        @Override
+        public void watch(KeyValueEntry entry) {
+            values.add(entry.getValueAsString());
+        }
+
+        @Override
+        public void endOfData() {
+            ended = true;
+            end.countDown();
+        }
+
+        boolean await() throws InterruptedException {
+            return end.await(5, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void pushConsumersWithFlowControlAndHeartbeatsThroughEitherFollowerGetTheirMessage() throws Exception {
+        JetStreamManagement jsm = connect(0).jetStreamManagement();
+        jsm.addStream(StreamConfiguration.builder().name("PUSH").subjects("push.>").replicas(3)
+                .storageType(StorageType.File).build());
+        JetStream js0 = connect(0).jetStream();
+        List<Connection> cs = throughFollowers(jsm, "PUSH");
+        List<String> misses = new ArrayList<>();
+        for (int round = 0; round < ROUNDS; round++) {
+            JetStream js = cs.get(round % 2).jetStream();
+            JetStreamSubscription sub = js.subscribe("push." + round, PushSubscribeOptions.builder()
+                    .configuration(ConsumerConfiguration.builder().flowControl(Duration.ofSeconds(1)).build())
+                    .build());
+            js0.publish("push." + round, ("m" + round).getBytes(StandardCharsets.UTF_8));
+            Message m = sub.nextMessage(Duration.ofSeconds(3));
+            if (m == null || !new String(m.getData(), StandardCharsets.UTF_8).equals("m" + round)) {
+                misses.add("round " + round + ": " + (m == null ? "nothing" : m.getSubject()));
+            } else {
+                m.ack();
+            }
+            sub.unsubscribe();
+        }
+        assertThat(misses).isEmpty();
+    }
+
+    @Test
+    void pullsWithExpiresAndHeartbeatsThroughEitherFollowerGetEveryMessage() throws Exception {
+        JetStreamManagement jsm = connect(0).jetStreamManagement();
+        jsm.addStream(StreamConfiguration.builder().name("PHB").subjects("phb.>").replicas(3)
+                .storageType(StorageType.File).build());
+        JetStream js0 = connect(0).jetStream();
+        List<JetStreamSubscription> subs = new ArrayList<>();
+        for (Connection c : throughFollowers(jsm, "PHB")) {
+            subs.add(c.jetStream().subscribe("phb.>", PullSubscribeOptions.builder().durable("hb").build()));
+        }
+        List<String> misses = new ArrayList<>();
+        for (int round = 0; round < ROUNDS; round++) {
+            JetStreamSubscription sub = subs.get(round % 2);
+            sub.pull(PullRequestOptions.builder(1).expiresIn(Duration.ofSeconds(3))
+                    .idleHeartbeat(Duration.ofMillis(500)).build());
+            js0.publish("phb." + round, new byte[] {(byte) round});
+            Message m = sub.nextMessage(Duration.ofSeconds(3));
+            while (m != null && m.isStatusMessage()) {
+                // an idle heartbeat (100) before the message
+                m = sub.nextMessage(Duration.ofSeconds(3));
+            }
+            if (m == null) {
+                misses.add("round " + round);
+            } else {
+                m.ack();
+            }
         }
         assertThat(misses).isEmpty();
     }
