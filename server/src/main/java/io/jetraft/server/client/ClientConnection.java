@@ -310,7 +310,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         if (opts.pedantic() && !Subjects.isValidLiteralSubject(message.subject())) {
             sendErr(ProtocolErrors.INVALID_PUBLISH_SUBJECT);
         }
-        if (held != null && held.holding() && context.streamSubject().test(message.subject())) {
+        if (held != null && held.holding() && context.leaderSubject().test(message.subject())) {
             // behind what is held already, so that this publisher's messages keep their order
             if (!held.hold(message)) {
                 noOneTook(message);
@@ -318,7 +318,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             return;
         }
         int delivered = context.dispatcher().dispatch(message, this, opts.echo());
-        if (delivered == 0 && !(context.streamSubject().test(message.subject()) && held().hold(message))) {
+        if (delivered == 0 && !(context.leaderSubject().test(message.subject()) && held().hold(message))) {
             noOneTook(message);
         }
     }

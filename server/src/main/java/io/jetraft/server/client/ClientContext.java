@@ -9,8 +9,9 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
- * What every client connection of a node shares; {@code streamSubject} tells whether a subject is stored by a stream
- * this node knows of (a publish to it that reaches no one is held a moment: see {@link HeldPublishes}).
+ * What every client connection of a node shares; {@code leaderSubject} tells whether a subject is taken by a stream or
+ * consumer leader (a subject a stream this node knows of stores, a consumer ack): a publish to it that reaches no one
+ * is held a moment, while that leader moves (see {@link HeldPublishes}).
  */
 public record ClientContext(
         LiveConfig config,
@@ -20,7 +21,7 @@ public record ClientContext(
         Dispatcher dispatcher,
         InfoFactory info,
         Supplier<InterestListener> interest,
-        Predicate<String> streamSubject) {
+        Predicate<String> leaderSubject) {
 
     /** Adds a client subscription to the index and tells the cluster. */
     public boolean subscribe(io.jetraft.server.subject.Subscription subscription) {

@@ -8,8 +8,9 @@ import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One connection's publishes to stream subjects that found no one to take them: the stream had no leader for a
- * moment (a leadership moving, a leader stopping) or its new leader's interest had not reached this node yet. They
+ * One connection's publishes to stream subjects (and consumer acks) that found no one to take them: the stream had no
+ * leader for a moment (a leadership moving, a leader stopping) or its new leader's interest had not reached this
+ * node yet. They
  * are held, in the order they came, and offered again until someone takes them, for at most {@link #HOLD_NANOS}
  * each; then the publisher hears "no responders" as it would have at once. nats-server answers 503 at once in that
  * gap; the hold ends before jnats's default JetStream timeout (2 s), so a publisher still hears an answer in time.

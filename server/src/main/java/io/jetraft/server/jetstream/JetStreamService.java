@@ -11,6 +11,7 @@ import io.jetraft.raft.StreamAssignment;
 import io.jetraft.raft.health.GroupHealth;
 import io.jetraft.raft.transfer.TransferReport;
 import io.jetraft.server.internal.InternalClient;
+import io.jetraft.server.internal.InternalMessage;
 import io.jetraft.server.route.ClusterRoutes;
 import io.jetraft.server.route.PeerNode;
 import io.jetraft.server.subject.SubjectIndex;
@@ -62,7 +63,9 @@ public final class JetStreamService implements AutoCloseable {
     private RaftNode raft;
     private JsApi api;
     private volatile StreamSubjects streamSubjects;
-    private InternalClient.InternalSubscription apiSubscription;
+    private static final String PULL_PREFIX = "$JS.API.CONSUMER.MSG.NEXT.";
+    private volatile InternalClient.InternalSubscription apiSubscription;
+    private AwaitingLeader awaitingLeader;
 
     public JetStreamService(ServerConfig config, String serverName, String raftAddress, InternalClient internal,
                             SubjectIndex index, ClusterRoutes routes) {
@@ -135,7 +138,15 @@ public final class JetStreamService implements AutoCloseable {
 
     /** Starts answering the API once {@link #open} has run; the meta group forms once peers are known. */
     public void start() {
-        apiSubscription = internal.subscribe("$JS.API.>", null, false, pool, api::handle);
+        awaitingLeader = new AwaitingLeader(index, internal, timer, () -> apiSubscription);
+        apiSubscription = internal.subscribe("$JS.API.>", null, false, pool, m -> {
+            if (m.subject().startsWith(PULL_PREFIX)) {
+                // served by the stream leader's own subscription; held here while there is none
+                awaitingLeader.offer(m);
+            } else {
+                api.handle(m);
+            }
+        });
         timer.scheduleWithFixedDelay(this::tick, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
         if (routes == null) {
             bootstrap(List.of(new Peer(serverName, raftAddress)));
@@ -289,6 +300,22 @@ public final class JetStreamService implements AutoCloseable {
     public boolean storesSubject(String subject) {
         StreamSubjects s = streamSubjects;
         return s != null && s.stored(subject);
+    }
+
+    /**
+     * A message for a stream's leader (a consumer ack) that a peer routed here for a leader that has stopped here
+     * meanwhile: to the new leader, now or once there is one.
+     */
+    public void forwardToLeader(String subject, String reply, byte[] headers, byte[] data) {
+        AwaitingLeader a = awaitingLeader;
+        if (a != null) {
+            a.forward(new InternalMessage(subject, reply, headers, data));
+        }
+    }
+
+    /** Where messages for a stream leader that met a leadership change wait for the new one. */
+    AwaitingLeader awaitingLeader() {
+        return awaitingLeader;
     }
 
     boolean hasInterest(String subject) {

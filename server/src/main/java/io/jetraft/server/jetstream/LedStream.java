@@ -52,6 +52,10 @@ final class LedStream {
     private final JetStreamService service;
     private final SerialExecutor exec;
     private final StreamStore store;
+    /** How long after taking the leadership acks are taken in from the replicated state (see tick). */
+    private static final long TAKE_IN_ACKS_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
+    private final long ledSinceNanos = JetStreamService.nowNanos();
+    private long ticks;
     private final List<InternalClient.InternalSubscription> subscriptions = new ArrayList<>();
     private final Map<String, ConsumerEngine> consumers = new HashMap<>();
     private final Map<String, Long> inactiveThresholdNanos = new HashMap<>();
@@ -90,9 +94,19 @@ final class LedStream {
         for (String subject : subjects(assignment)) {
             subscriptions.add(internal.subscribe(subject, null, true, exec, this::onPublish));
         }
-        subscriptions.add(internal.subscribe("$JS.API.CONSUMER.MSG.NEXT." + name + ".*", null, true, exec,
-                m -> onPull(lastToken(m.subject()), m.reply(), m.data(), System.nanoTime() + ENGINE_WAIT.toNanos())));
+        subscriptions.add(internal.subscribe("$JS.API.CONSUMER.MSG.NEXT." + name + ".*", null, true, exec, m -> {
+            if (stopped) {
+                // taken just before this node stopped leading: to the new leader
+                service.awaitingLeader().forward(m);
+                return;
+            }
+            onPull(lastToken(m.subject()), m.reply(), m.data(), System.nanoTime() + ENGINE_WAIT.toNanos());
+        }));
         subscriptions.add(internal.subscribe("$JS.ACK." + name + ".>", null, true, exec, m -> {
+            if (stopped) {
+                service.awaitingLeader().forward(m);
+                return;
+            }
             String[] t = m.subject().split("\\.", 5);
             ConsumerEngine e = t.length > 3 ? consumers.get(t[3]) : null;
             if (e != null) {
@@ -211,6 +225,12 @@ final class LedStream {
     void tick() {
         if (stopped) {
             return;
+        }
+        if (++ticks % 5 == 0 && JetStreamService.nowNanos() - ledSinceNanos < TAKE_IN_ACKS_NANOS) {
+            // the previous leader's last acks may still reach the replicated state (forwarded to this group)
+            for (Map.Entry<String, ConsumerEngine> e : consumers.entrySet()) {
+                store.consumer(e.getKey()).ifPresent(cs -> e.getValue().takeInReplicatedAcks(cs.state()));
+            }
         }
         service.raft().meta().stream(name).ifPresent(this::refresh);
         List<Runnable> waiting = new ArrayList<>(pullsWaitingForEngine);

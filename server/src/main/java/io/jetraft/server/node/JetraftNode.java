@@ -71,10 +71,22 @@ public final class JetraftNode implements AutoCloseable {
         this.routes = initial.cluster().isEmpty() ? null : new ClusterRoutes(config, identity, loops, index,
                 dispatcher, () -> ClusterRoutes.advertisedClientUrls(config.get(), clientPort()),
                 this::connectUrlsChanged, raftAddress, initial.jetstream().enabled());
+        if (routes != null) {
+            // a consumer ack a peer sent to this node's stream leader just after it stopped leading goes on to the
+            // new leader instead of being lost here (acks only: an ack taken twice is harmless, a publish without a
+            // message id stored twice is not, and the publisher's node may have sent it to the new leader too)
+            routes.onUnclaimed(m -> {
+                io.jetraft.server.jetstream.JetStreamService js = jetstream;
+                if (js != null && m.subject().startsWith("$JS.ACK.")) {
+                    js.forwardToLeader(m.subject(), m.reply(), m.hasHeaders() ? m.headerBytes() : null,
+                            m.payloadBytes());
+                }
+            });
+        }
         InterestListener interest = routes == null ? InterestListener.NONE : routes;
         this.internal = new io.jetraft.server.internal.InternalClient(index, dispatcher, () -> interest);
         ClientContext context = new ClientContext(config, stats, index, clients, dispatcher, info, () -> interest,
-                this::storesSubject);
+                this::leaderSubject);
         this.clientListener = new ClientListener(context, loops);
         this.monitor = new MonitorServer(loops);
     }
@@ -178,9 +190,14 @@ public final class JetraftNode implements AutoCloseable {
         }
     }
 
-    private boolean storesSubject(String subject) {
+    /**
+     * Whether a subject is taken by a leader that may be moving: one a stream stores, or a consumer's ack
+     * ({@code $JS.ACK.<stream>.<consumer>...}, taken by the consumer's leader). An ack sent while the consumer's
+     * leadership moved reached no one and was lost; its message came back after ack_wait.
+     */
+    private boolean leaderSubject(String subject) {
         io.jetraft.server.jetstream.JetStreamService js = jetstream;
-        return js != null && js.storesSubject(subject);
+        return js != null && (subject.startsWith("$JS.ACK.") || js.storesSubject(subject));
     }
 
     /** JetStream on this node, or null when it is off. */

@@ -63,6 +63,8 @@ public final class ClusterRoutes implements InterestListener, AutoCloseable {
     private volatile boolean offline;
     private volatile boolean closed;
     private volatile List<String> connectUrls = List.of();
+    /** Gets a routed message that no local subscription took (see {@link #onUnclaimed}). */
+    private volatile Consumer<io.jetraft.server.protocol.InboundMessage> unclaimed = m -> { };
     private Channel listener;
     private volatile int boundPort;
 
@@ -138,6 +140,18 @@ public final class ClusterRoutes implements InterestListener, AutoCloseable {
 
     Dispatcher dispatcher() {
         return dispatcher;
+    }
+
+    /**
+     * Who gets a message a peer routed here that no local subscription took any more: the peer sent it for
+     * interest that left meanwhile (a stream leader that stopped leading), so it would be lost here.
+     */
+    public void onUnclaimed(Consumer<io.jetraft.server.protocol.InboundMessage> handler) {
+        this.unclaimed = handler;
+    }
+
+    void unclaimed(io.jetraft.server.protocol.InboundMessage message) {
+        unclaimed.accept(message);
     }
 
     int maxPayload() {

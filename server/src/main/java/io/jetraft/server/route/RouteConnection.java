@@ -309,7 +309,9 @@ public final class RouteConnection extends ChannelInboundHandlerAdapter
         }
         inMsgs++;
         inBytes += message.totalLength();
-        cluster.dispatcher().dispatchRouted(message, queues, this);
+        if (cluster.dispatcher().dispatchRouted(message, queues, this) == 0) {
+            cluster.unclaimed(message);
+        }
     }
 
     @Override

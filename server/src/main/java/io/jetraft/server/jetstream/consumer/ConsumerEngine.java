@@ -175,6 +175,10 @@ public final class ConsumerEngine {
             return;
         }
         if (rules.maxWaiting() > 0 && waiting.size() >= rules.maxWaiting()) {
+            // the requests of clients that went away (or moved to another node) do not count
+            waiting.removeIf(old -> !out.hasInterest(old.reply));
+        }
+        if (rules.maxWaiting() > 0 && waiting.size() >= rules.maxWaiting()) {
             out.status(reply, null, "NATS/1.0 409 Exceeded MaxWaiting\r\n");
             return;
         }
@@ -329,6 +333,41 @@ public final class ConsumerEngine {
         if (wasFull) {
             onMessagesAvailable();
         }
+    }
+
+    /**
+     * Takes in acks that reached the replicated state without passing through this engine: the previous leader's
+     * last ones, queued or in flight when the leadership moved, which it forwarded to this node's group after this
+     * engine had started from the state then applied. A message delivered before (at or below the replicated
+     * delivered sequence) that the replicated state no longer holds pending was acknowledged; without this it stayed
+     * pending here and came back after ack_wait.
+     *
+     * @return how many pending messages this removed
+     */
+    public int takeInReplicatedAcks(ConsumerState replicated) {
+        if (rules.ackPolicy() == AckPolicy.NONE || pending.isEmpty()) {
+            return 0;
+        }
+        long deliveredUpTo = replicated.delivered().streamSeq();
+        long floor = replicated.ackFloor().streamSeq();
+        int removed = 0;
+        java.util.Iterator<Map.Entry<Long, Pending>> it = pending.entrySet().iterator();
+        while (it.hasNext()) {
+            long seq = it.next().getKey();
+            if (seq > deliveredUpTo) {
+                break;
+            }
+            if (seq <= floor || !replicated.pending().containsKey(seq)) {
+                it.remove();
+                redeliverAt.remove(seq);
+                removed++;
+            }
+        }
+        if (removed > 0) {
+            advanceAckFloor();
+            onMessagesAvailable();
+        }
+        return removed;
     }
 
     private void advanceAckFloor() {

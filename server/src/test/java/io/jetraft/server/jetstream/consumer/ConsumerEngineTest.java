@@ -218,6 +218,22 @@ class ConsumerEngineTest {
     }
 
     @Test
+    void waitingRequestsOfRequestersThatAreGoneDoNotCountAgainstMaxWaiting() {
+        ConsumerEngine e = engine(new DeliveryRules("ORDERS", "C", DeliverPolicy.ALL, 0, 0, AckPolicy.EXPLICIT,
+                Duration.ofSeconds(30), -1, List.of(), List.of(), 1000, 1, false, null, Duration.ZERO, false, 10,
+                Duration.ofSeconds(5), 0));
+        out.interest.add("dead.1");
+        e.onPull("dead.1", body("{\"batch\":1,\"expires\":4000000000}"));
+        // its client reconnected to another node and pulls again from there, with a new inbox
+        out.interest.remove("dead.1");
+        e.onPull("_INBOX.again", body("{\"batch\":1,\"expires\":4000000000}"));
+        assertThat(out.take()).as("no 409 Exceeded MaxWaiting").isEmpty();
+        append("orders.new", "one");
+        e.onMessagesAvailable();
+        assertThat(out.take()).singleElement().asString().startsWith("MSG _INBOX.again ");
+    }
+
+    @Test
     void noWaitWithNothingToDeliverAnswers404AndLimitsAnswer409() {
         ConsumerEngine e = engine(new DeliveryRules("ORDERS", "C", DeliverPolicy.ALL, 0, 0, AckPolicy.EXPLICIT,
                 Duration.ofSeconds(30), -1, List.of(), List.of(), 1000, 1, false, null, Duration.ZERO, false, 10,

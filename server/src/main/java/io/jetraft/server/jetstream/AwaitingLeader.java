@@ -1,0 +1,149 @@
+package io.jetraft.server.jetstream;
+
+import io.jetraft.server.internal.InternalClient;
+import io.jetraft.server.internal.InternalMessage;
+import io.jetraft.server.jetstream.consumer.PullRequest;
+import io.jetraft.server.subject.MatchResult;
+import io.jetraft.server.subject.Subscriber;
+import io.jetraft.server.subject.SubjectIndex;
+import io.jetraft.server.subject.Subscription;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * Messages for a stream's leader that met the moment its leadership moved (a step-down, a lame-duck hand-off), held
+ * here until a leader's subscription is known, on this node or through a route, and then sent to it:
+ * <ul>
+ *   <li>pull requests ({@code $JS.API.CONSUMER.MSG.NEXT.<stream>.<consumer>}) that no leader took ({@link #offer}):
+ *       the old leader had just answered its waiting pulls "409 Leadership Change", and jnats pulls again at once;
+ *       every such pull was lost, and its consumer waited a whole expiry;</li>
+ *   <li>pulls and acks that reached the old leader's subscription just before it closed ({@link #forward}): they
+ *       found no engine there; a lost ack brought its message back after ack_wait.</li>
+ * </ul>
+ * A pull waits at most half its own expiry ({@link #MAX_HOLD_NANOS} at most; a no-wait pull, like any other message,
+ * {@link #NO_WAIT_HOLD_NANOS}); then it is dropped, and its client's pull expires as before.
+ */
+final class AwaitingLeader {
+
+    static final long MAX_HOLD_NANOS = TimeUnit.SECONDS.toNanos(2);
+    static final long NO_WAIT_HOLD_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long RETRY_MILLIS = 10;
+    private static final int MAX_HELD = 10_000;
+
+    private record Held(InternalMessage request, long deadline) {
+    }
+
+    private final SubjectIndex index;
+    private final InternalClient internal;
+    private final ScheduledExecutorService timer;
+    /** This node's own $JS.API.> subscriber, which takes every request but serves no pull. */
+    private final Supplier<Subscriber> api;
+    private final ArrayDeque<Held> held = new ArrayDeque<>();
+    private boolean scheduled;
+
+    AwaitingLeader(SubjectIndex index, InternalClient internal, ScheduledExecutorService timer,
+                        Supplier<Subscriber> api) {
+        this.index = index;
+        this.internal = internal;
+        this.timer = timer;
+        this.api = api;
+    }
+
+    /** A pull request as this node's API subscription saw it: held when no stream leader takes it now. */
+    void offer(InternalMessage request) {
+        if (request.reply() == null || request.reply().isEmpty() || leaderKnown(request.subject())) {
+            return;
+        }
+        hold(request);
+    }
+
+    /**
+     * A pull or ack that reached a stream leader's subscription here after that leader stopped: to the new leader,
+     * now if one is known, else once there is one.
+     */
+    void forward(InternalMessage message) {
+        if (leaderKnown(message.subject())) {
+            internal.publish(message.subject(), message.reply(), message.headers(), message.data());
+            return;
+        }
+        hold(message);
+    }
+
+    private void hold(InternalMessage request) {
+        long hold = NO_WAIT_HOLD_NANOS;
+        if (request.subject().startsWith("$JS.API.CONSUMER.MSG.NEXT.")) {
+            try {
+                PullRequest p = PullRequest.parse(request.data());
+                hold = p.expiresNanos() > 0 ? Math.min(MAX_HOLD_NANOS, p.expiresNanos() / 2) : NO_WAIT_HOLD_NANOS;
+            } catch (RuntimeException e) {
+                // the leader answers a malformed request with its error once it is there
+                hold = NO_WAIT_HOLD_NANOS;
+            }
+        }
+        synchronized (this) {
+            if (held.size() >= MAX_HELD) {
+                return;
+            }
+            held.add(new Held(request, System.nanoTime() + hold));
+            schedule();
+        }
+    }
+
+    synchronized int size() {
+        return held.size();
+    }
+
+    /** Whether someone other than this node's API subscription takes the subject: a stream leader, here or not. */
+    private boolean leaderKnown(String subject) {
+        MatchResult match = index.match(subject);
+        Subscriber own = api.get();
+        for (Subscription s : match.plain()) {
+            if (s.subscriber() != own && s.subscriber().isOpen()) {
+                return true;
+            }
+        }
+        return match.queueGroups().length > 0;
+    }
+
+    private void schedule() {
+        if (!scheduled) {
+            scheduled = true;
+            try {
+                timer.schedule(this::retry, RETRY_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) {
+                // JetStream is closing: what is held is dropped
+                held.clear();
+            }
+        }
+    }
+
+    private void retry() {
+        List<InternalMessage> ready = new ArrayList<>();
+        synchronized (this) {
+            scheduled = false;
+            long now = System.nanoTime();
+            Iterator<Held> it = held.iterator();
+            while (it.hasNext()) {
+                Held h = it.next();
+                if (leaderKnown(h.request().subject())) {
+                    ready.add(h.request());
+                    it.remove();
+                } else if (now - h.deadline() >= 0) {
+                    it.remove();
+                }
+            }
+            if (!held.isEmpty()) {
+                schedule();
+            }
+        }
+        for (InternalMessage m : ready) {
+            internal.publish(m.subject(), m.reply(), m.headers(), m.data());
+        }
+    }
+}
