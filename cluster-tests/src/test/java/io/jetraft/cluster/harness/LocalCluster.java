@@ -22,9 +22,17 @@ public final class LocalCluster implements AutoCloseable {
 
     /** Writes configs for {@code size} nodes n1..nN under {@code dir}; nothing is started yet. */
     public static LocalCluster create(Path dir, int size, String extraConfig) {
+        return create(dir, size, extraConfig, false);
+    }
+
+    /**
+     * As {@link #create(Path, int, String)}, of nats-server processes ({@link NodeProcess#NATS_SERVER}) for a
+     * side-by-side comparison when {@code natsServer}.
+     */
+    public static LocalCluster create(Path dir, int size, String extraConfig, boolean natsServer) {
         LocalCluster c = new LocalCluster("C" + Math.abs(dir.hashCode() % 1000));
         for (int i = 1; i <= size; i++) {
-            c.nodes.add(new NodeProcess("n" + i, dir.resolve("n" + i)));
+            c.nodes.add(new NodeProcess("n" + i, dir.resolve("n" + i), natsServer));
         }
         for (NodeProcess n : c.nodes) {
             n.writeConfig(c.name, c.nodes, extraConfig);

@@ -21,15 +21,21 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One real jetraft process started from the packaged distribution, with its own ports, store directory, config file
- * and log. It can be started, signalled, killed with SIGKILL and restarted on the same directories and ports.
+ * and log. It can be started, signalled, killed with SIGKILL and restarted on the same directories and ports. For a
+ * side-by-side comparison the same can be a real nats-server process ({@link #NATS_SERVER}, Debian's package), with a
+ * config of the same shape (nats-server has no Raft port of its own, and takes no lame-duck duration under 30 s).
  */
 public final class NodeProcess implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
+    /** Where Debian's nats-server package puts the binary. */
+    public static final Path NATS_SERVER = Path.of("/usr/sbin/nats-server");
+
     private final String name;
     private final Path dir;
+    private final boolean natsServer;
     private final int clientPort = freePort();
     private final int httpPort = freePort();
     private final int clusterPort = freePort();
@@ -37,9 +43,15 @@ public final class NodeProcess implements AutoCloseable {
     private Process process;
     private int starts;
 
-    NodeProcess(String name, Path dir) {
+    NodeProcess(String name, Path dir, boolean natsServer) {
         this.name = name;
         this.dir = dir;
+        this.natsServer = natsServer;
+    }
+
+    /** Whether this is a nats-server process rather than a jetraft one. */
+    public boolean isNatsServer() {
+        return natsServer;
     }
 
     public String name() {
@@ -97,7 +109,7 @@ public final class NodeProcess implements AutoCloseable {
                 listen: 127.0.0.1:%d
                 http: 127.0.0.1:%d
                 pid_file: "%s"
-                lame_duck_duration: 10s
+                lame_duck_duration: %s
                 lame_duck_grace_period: 2s
                 jetstream {
                   store_dir: "%s"
@@ -105,13 +117,14 @@ public final class NodeProcess implements AutoCloseable {
                 cluster {
                   name: %s
                   listen: 127.0.0.1:%d
-                  raft_listen: 127.0.0.1:%d
+                  %s
                   routes: [
                 %s  ]
                 }
                 %s
-                """.formatted(name, clientPort, httpPort, pidFile(), storeDir(), cluster, clusterPort, raftPort,
-                routes, extra == null ? "" : extra);
+                """.formatted(name, clientPort, httpPort, pidFile(), natsServer ? "30s" : "10s", storeDir(), cluster,
+                clusterPort, natsServer ? "" : "raft_listen: 127.0.0.1:" + raftPort, routes,
+                extra == null ? "" : extra);
         try {
             Files.createDirectories(dir);
             Files.writeString(config(), conf);
@@ -120,8 +133,11 @@ public final class NodeProcess implements AutoCloseable {
         }
     }
 
-    /** Starts the process (java -Xmx256m -jar jetraft-server.jar server -c CONF -l LOG). */
+    /** Starts the process (java -Xmx256m -jar jetraft-server.jar server -c CONF -l LOG; or nats-server -c -l). */
     public NodeProcess start() {
+        if (natsServer) {
+            return launch(List.of(NATS_SERVER.toString(), "-c", config().toString(), "-l", log().toString()));
+        }
         Path dist = Path.of(System.getProperty("jetraft.dist", "../server/target"));
         Path jar = dist.resolve("jetraft-server.jar");
         if (!Files.exists(jar)) {
@@ -138,6 +154,10 @@ public final class NodeProcess implements AutoCloseable {
         }
         cmd.addAll(List.of("-jar", jar.toAbsolutePath().toString(), "server", "-c", config().toString(), "-l",
                 log().toString()));
+        return launch(cmd);
+    }
+
+    private NodeProcess launch(List<String> cmd) {
         try {
             starts++;
             ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
