@@ -53,6 +53,8 @@ final class Proposer implements AutoCloseable {
     private final ClientId clientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
     private volatile boolean closed;
+    /** Closing: no attempt goes to this node's own divisions any more. */
+    private volatile boolean closing;
     /** Writes not yet answered (committed, refused or failed). */
     private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
     /** Groups this node is handing off: new writes wait for the new leader instead of entering this node's log. */
@@ -110,7 +112,7 @@ final class Proposer implements AutoCloseable {
             return;
         }
         w.attempts++;
-        RaftServer.Division local = localDivision(w.group.getGroupId());
+        RaftServer.Division local = closing ? null : localDivision(w.group.getGroupId());
         RaftPeerId to;
         if (local != null && local.getInfo().isLeader() && held.contains(w.group.getGroupId())) {
             // handing off: the entry goes to the new leader once there is one
@@ -125,9 +127,16 @@ final class Proposer implements AutoCloseable {
         if (local != null && local.getInfo().isLeader()) {
             to = self;
         } else {
-            to = w.target != null ? w.target : local != null ? local.getInfo().getLeaderId() : null;
-            if (to == null) {
-                List<RaftPeer> peers = w.group.getPeers().stream().toList();
+            to = w.target != null ? w.target : local != null ? local.getInfo().getLeaderId()
+                    : lastKnownLeader(w.group.getGroupId());
+            if (to == null || (closing && to.equals(self))) {
+                List<RaftPeer> peers = w.group.getPeers().stream().filter(p -> !closing || !p.getId().equals(self))
+                        .toList();
+                if (peers.isEmpty()) {
+                    w.result.completeExceptionally(new ProposalFailedException(w.name, Reason.CLOSED,
+                            "this node is closing"));
+                    return;
+                }
                 to = peers.get(Math.floorMod(w.nextPeer++, peers.size())).getId();
             }
         }
@@ -263,6 +272,16 @@ final class Proposer implements AutoCloseable {
         }
     }
 
+    /** The leader this node's replica last knew of (it may be closing), or null. */
+    private RaftPeerId lastKnownLeader(RaftGroupId groupId) {
+        try {
+            RaftServer.Division d = divisions.get(groupId);
+            return d == null ? null : d.getInfo().getLeaderId();
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
     private RaftServer.Division localDivision(RaftGroupId groupId) {
         RaftServer.Division d = divisions.get(groupId);
         return d != null && d.getInfo().isAlive() ? d : null;
@@ -297,29 +316,42 @@ final class Proposer implements AutoCloseable {
     }
 
     /**
-     * Waits, at most {@code max}, until every write in progress is answered: a node that hands its leaderships off
-     * and closes lets what it already forwarded to the new leaders finish, instead of failing it (its publishers
-     * heard 10008 for messages the new leader was about to commit).
+     * Closes once every write in progress is answered, at the latest after {@code max}, in the background: a node
+     * that hands its leaderships off and closes its Raft server lets what it already forwarded to the new leaders
+     * finish (its publishers heard 10008 for messages the new leader was about to commit). Attempts go to other
+     * peers only from now on (this node's divisions are closing).
      */
-    void drain(java.time.Duration max) {
+    void closeWhenAnswered(java.time.Duration max) {
+        closing = true;
         long deadline = System.nanoTime() + max.toNanos();
-        while (pending.get() > 0 && System.nanoTime() < deadline) {
-            try {
-                TimeUnit.MILLISECONDS.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+        awaitAnswered(deadline);
+    }
+
+    private void awaitAnswered(long deadline) {
+        if (closed) {
+            return;
         }
-        if (pending.get() > 0) {
-            LOG.info("{} write(s) still unanswered after {} ms; failing them as this node closes", pending.get(),
-                    max.toMillis());
+        if (pending.get() == 0 || System.nanoTime() >= deadline) {
+            if (pending.get() > 0) {
+                LOG.info("{} write(s) still unanswered when this node closed; failing them", pending.get());
+            }
+            close();
+            return;
+        }
+        try {
+            scheduler.schedule(() -> awaitAnswered(deadline), 10, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            close();
         }
     }
 
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
         closed = true;
+        scheduler.shutdownNow();
         try {
             rpc.close();
         } catch (IOException | RuntimeException e) {

@@ -138,8 +138,10 @@ public final class RaftNode implements AutoCloseable {
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
         divisions = new Divisions(server, META_GROUP);
+        // retries run on a timer of the proposer's own: it outlives the Raft server while its last writes finish
         proposer = new Proposer(divisions, new GrpcFactory(new Parameters()).newRaftClientRpc(ClientId.randomId(),
-                RatisProperties.client(config)), config.timing(), scheduler);
+                RatisProperties.client(config)), config.timing(),
+                Executors.newSingleThreadScheduledExecutor(named("jetraft-proposer-retry-" + config.name())));
         health = new HealthView(divisions, new HealthReader(config.timing().currentWithin(),
                 config.timing().maxCurrentLag()));
         // a group commit is at most half the largest Raft entry
@@ -332,6 +334,9 @@ public final class RaftNode implements AutoCloseable {
         if (!life.compareAndSet(Life.RUNNING, Life.CLOSING)) {
             RaftServerCloser c = closer;
             boolean done = c == null || c.awaitClosed(watchdog);
+            if (proposer != null) {
+                proposer.close();
+            }
             life.set(Life.CLOSED);
             return done;
         }
@@ -340,10 +345,9 @@ public final class RaftNode implements AutoCloseable {
             reconciler.close();
         }
         if (proposer != null) {
-            // what this node forwarded to other leaders (a lame-duck node's last publishes) is answered first
-            Duration bound = config.timing().transferBound();
-            proposer.drain(bound.compareTo(watchdog.dividedBy(2)) < 0 ? bound : watchdog.dividedBy(2));
-            proposer.close();
+            // what this node forwarded to other leaders (a lame-duck node's last publishes) still gets its answer:
+            // the proposer closes once that is in, in the background, at the latest after the proposal timeout
+            proposer.closeWhenAnswered(config.timing().proposalTimeout());
         }
         boolean clean = true;
         if (server != null) {
