@@ -65,6 +65,13 @@ public final class JetStreamService implements AutoCloseable {
     private volatile StreamSubjects streamSubjects;
     private static final String PULL_PREFIX = "$JS.API.CONSUMER.MSG.NEXT.";
     private volatile InternalClient.InternalSubscription apiSubscription;
+    /**
+     * Requests a node in lame-duck mode relays for its clients ({@code $JSR.API.<$JS.API subject>}), served by one
+     * node of the queue group; every node that serves the API is in it.
+     */
+    private static final String RELAY_PREFIX = "$JSR.API.";
+    private static final String RELAY_QUEUE = "jetraft-api-relay";
+    private volatile InternalClient.InternalSubscription relaySubscription;
     private AwaitingLeader awaitingLeader;
 
     public JetStreamService(ServerConfig config, String serverName, String raftAddress, InternalClient internal,
@@ -147,6 +154,11 @@ public final class JetStreamService implements AutoCloseable {
                 api.handle(m);
             }
         });
+        if (routes != null) {
+            relaySubscription = internal.subscribe(RELAY_PREFIX + ">", RELAY_QUEUE, true, pool, m -> api.handle(
+                    new InternalMessage(m.subject().substring(RELAY_PREFIX.length()), m.reply(), m.headers(),
+                            m.data())));
+        }
         timer.scheduleWithFixedDelay(this::tick, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
         if (routes == null) {
             bootstrap(List.of(new Peer(serverName, raftAddress)));
@@ -447,11 +459,28 @@ public final class JetStreamService implements AutoCloseable {
         }
     }
 
-    /** Lame-duck step 3: no more API answers, publishes or deliveries from this node. */
+    /**
+     * Lame-duck step 3: no more API answers, publishes or deliveries from this node. The API requests of clients
+     * still connected here go on to another node (one of the relay queue group), which answers them through the
+     * routes: before, they heard "no responders" until their connection closed, though other nodes led the streams.
+     */
     public void stopStreamLayer() {
+        boolean first = !streamLayerStopped;
         streamLayerStopped = true;
-        if (apiSubscription != null) {
-            apiSubscription.close();
+        if (relaySubscription != null) {
+            relaySubscription.close();
+            relaySubscription = null;
+        }
+        InternalClient.InternalSubscription own = apiSubscription;
+        if (own != null && first) {
+            if (routes != null) {
+                apiSubscription = internal.subscribe("$JS.API.>", null, false, pool, m -> {
+                    if (!m.subject().startsWith(PULL_PREFIX) && m.reply() != null && !m.reply().isEmpty()) {
+                        internal.publish(RELAY_PREFIX + m.subject(), m.reply(), m.headers(), m.data());
+                    }
+                });
+            }
+            own.close();
         }
         synchronized (this) {
             if (metaForward != null) {
@@ -477,6 +506,10 @@ public final class JetStreamService implements AutoCloseable {
     @Override
     public void close() {
         stopStreamLayer();
+        InternalClient.InternalSubscription relay = apiSubscription;
+        if (relay != null) {
+            relay.close();
+        }
         timer.shutdownNow();
         if (raft != null) {
             // all of it, Raft's log files too (lame-duck step 4 returned once the groups had stopped)
