@@ -149,20 +149,7 @@ public final class Outbound {
 
     /** Writes what is queued, then closes the channel (for a final -ERR). Runs on the event loop. */
     public void flushAndClose() {
-        ByteBuf out;
-        synchronized (this) {
-            out = buffer;
-            buffer = null;
-            discarded = true;
-        }
-        if (out == null || !channel.isActive()) {
-            if (out != null) {
-                out.release();
-            }
-            channel.close();
-            return;
-        }
-        channel.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
+        flushThen(ChannelFutureListener.CLOSE);
     }
 
     /**
@@ -170,29 +157,32 @@ public final class Outbound {
      * end after everything sent before it. Later appends are refused.
      */
     public void flushAndShutdownOutput() {
+        flushThen(f -> {
+            if (f.channel() instanceof io.netty.channel.socket.DuplexChannel duplex) {
+                duplex.shutdownOutput();
+            } else {
+                f.channel().close();
+            }
+        });
+    }
+
+    /** Writes what is queued and then runs {@code end} on the channel; later appends are refused. */
+    private void flushThen(ChannelFutureListener end) {
         ByteBuf out;
         synchronized (this) {
             out = buffer;
             buffer = null;
             discarded = true;
         }
-        ChannelFutureListener end = f -> {
-            if (f.channel() instanceof io.netty.channel.socket.DuplexChannel duplex) {
-                duplex.shutdownOutput();
-            } else {
-                f.channel().close();
-            }
-        };
-        if (out == null || !channel.isActive()) {
-            if (out != null) {
-                out.release();
-            }
-            if (channel.isActive()) {
-                channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(end);
-            }
+        if (out != null && !channel.isActive()) {
+            out.release();
+            out = null;
+        }
+        if (out == null && !channel.isActive()) {
+            channel.close();
             return;
         }
-        channel.writeAndFlush(out).addListener(end);
+        channel.writeAndFlush(out != null ? out : io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(end);
     }
 
     /** Drops whatever is queued (slow consumer, closed channel); later appends are refused. */
