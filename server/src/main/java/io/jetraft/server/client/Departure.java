@@ -25,11 +25,6 @@ final class Departure {
     private static final int MAX_MESSAGES = 10_000;
     private static final long MAX_BYTES = 16L << 20;
 
-    /** Sends a late message on, as if just published. */
-    interface Send {
-        void send(InboundMessage message);
-    }
-
     /** Whether a node other than this one has interest in a subject (through a route). */
     interface Elsewhere {
         boolean interest(String subject);
@@ -39,16 +34,16 @@ final class Departure {
     }
 
     private final EventLoop loop;
-    private final Send send;
+    /** Sends a late message on, as if just published (the same offer-again callback held publishes use). */
+    private final HeldPublishes.Redispatch send;
     private final Elsewhere elsewhere;
     private final ArrayDeque<Late> queue = new ArrayDeque<>();
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private long bytes;
     private boolean scheduled;
     private boolean channelClosed;
-    private long dropped;
 
-    Departure(EventLoop loop, Send send, Elsewhere elsewhere) {
+    Departure(EventLoop loop, HeldPublishes.Redispatch send, Elsewhere elsewhere) {
         this.loop = loop;
         this.send = send;
         this.elsewhere = elsewhere;
@@ -63,7 +58,7 @@ final class Departure {
     void take(InboundMessage message) {
         int size = message.subjectLength() + message.replyLength() + message.totalLength();
         if (queue.size() >= MAX_MESSAGES || bytes + size > MAX_BYTES) {
-            dropped++;
+            // more than a client can have written in the moment before it saw the end: dropped, as a close drops it
             return;
         }
         queue.add(new Late(HeldPublishes.copy(message, Unpooled.buffer(size)), size, System.nanoTime() + HOLD_NANOS));
@@ -77,10 +72,6 @@ final class Departure {
         pump();
     }
 
-    long dropped() {
-        return dropped;
-    }
-
     private void pump() {
         scheduled = false;
         while (!queue.isEmpty()) {
@@ -91,7 +82,7 @@ final class Departure {
             }
             queue.poll();
             bytes -= l.size();
-            send.send(m);
+            send.dispatch(m);
         }
         if (!queue.isEmpty()) {
             if (!scheduled) {

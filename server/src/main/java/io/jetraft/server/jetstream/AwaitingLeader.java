@@ -95,10 +95,6 @@ final class AwaitingLeader {
         }
     }
 
-    synchronized int size() {
-        return held.size();
-    }
-
     /** Whether someone other than this node's API subscription takes the subject: a stream leader, here or not. */
     private boolean leaderKnown(String subject) {
         MatchResult match = index.match(subject);
