@@ -1,33 +1,99 @@
 package io.jetraft.raft.grpc;
 
 import org.apache.ratis.grpc.server.GrpcLogAppender;
+import org.apache.ratis.proto.RaftProtos.AppendEntriesRequestProto;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.leader.FollowerInfo;
 import org.apache.ratis.server.leader.LeaderState;
+import org.apache.ratis.server.raftlog.RaftLogIOException;
 import org.apache.ratis.server.raftlog.RaftLogIndex;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.lang.reflect.Field;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Ratis 3.2.2's gRPC log appender with one fix (RATIS-2523, open upstream): when a follower answers INCONSISTENCY
+ * Ratis 3.2.2's gRPC log appender with three fixes, each seen stalling a follower in the rolling-restart soak.
+ *
+ * <p>First (RATIS-2523, open upstream): when a follower answers INCONSISTENCY
  * with a next index at or below the match index the leader holds for it, Ratis resends from that stale
  * {@code matchIndex + 1} instead, the follower answers INCONSISTENCY again, and the follower never catches up (seen
  * here: a node that restarted during a rolling upgrade, its streams "not current" forever, thousands of INCONSISTENCY
  * replies a minute). This appender believes the follower: it resends from the follower's next index and lowers the
  * follower's match index to match, so that the next success moves it forward again. Lowering one follower's match
  * index cannot lower the commit index, which Ratis only ever raises.
+ *
+ * <p>Second (open upstream): a success reply raises the follower's next index without the appender's lock, so a
+ * request built meanwhile can read one next index for its previous entry and another for its first entry; Ratis's
+ * own check then throws ("Previous = (t:4, i:5085) but firstIndex = 5095") and the appender's thread ends. Such a
+ * request is built again here from the next index as it is now.
+ *
+ * <p>Third (RATIS-2499, fixed after 3.2.2): when an appender's thread ends on an exception, Ratis 3.2.2 means to
+ * start a new appender for the follower but skips it (it asks the ended thread whether it is still running), and the
+ * follower gets nothing more in that group while this node leads it: a restarted node "catching up" for 90 s. Here the
+ * appender asks its leader state for a new one itself.
  */
 final class FollowerHintLogAppender extends GrpcLogAppender {
 
     private static final Logger LOG = LoggerFactory.getLogger(FollowerHintLogAppender.class);
+    private static final int MAX_BUILD_ATTEMPTS = 3;
+    private static final long RESTART_DELAY_MILLIS = 100;
+    /** Starts replacement appenders; one daemon thread for the whole process, idle almost always. */
+    private static final java.util.concurrent.Executor RESTARTS = java.util.concurrent.Executors.newSingleThreadExecutor(
+            r -> {
+                Thread t = new Thread(r, "jetraft-appender-restart");
+                t.setDaemon(true);
+                return t;
+            });
     /** Ratis keeps the match index in a private field of its FollowerInfo implementation; resolved once. */
     private static volatile Field matchIndexField;
 
     FollowerHintLogAppender(RaftServer.Division server, LeaderState leaderState, FollowerInfo follower) {
         super(server, leaderState, follower);
         matchIndexField(follower.getClass());
+    }
+
+    @Override
+    public AppendEntriesRequestProto newAppendEntriesRequest(long callId, boolean heartbeat) throws RaftLogIOException {
+        for (int attempt = 1; ; attempt++) {
+            long next = getFollower().getNextIndex();
+            try {
+                return super.newAppendEntriesRequest(callId, heartbeat);
+            } catch (IllegalStateException e) {
+                if (attempt >= MAX_BUILD_ATTEMPTS || getFollower().getNextIndex() == next) {
+                    throw e;
+                }
+                LOG.debug("{}: the next index moved from {} to {} while a request was built; building it again",
+                        getFollower().getName(), next, getFollower().getNextIndex());
+            }
+        }
+    }
+
+    @Override
+    public void run() throws IOException {
+        try {
+            super.run();
+        } catch (RuntimeException e) {
+            // Ratis logs the failure as the thread ends; the new appender starts shortly after, off this thread
+            CompletableFuture.runAsync(this::replaceSelf, CompletableFuture.delayedExecutor(RESTART_DELAY_MILLIS,
+                    TimeUnit.MILLISECONDS, RESTARTS));
+            throw e;
+        }
+    }
+
+    private void replaceSelf() {
+        if (!getServer().getInfo().isAlive() || !getServer().getInfo().isLeader()) {
+            return;
+        }
+        LOG.info("{}: the appender ended on an error; starting a new one", getFollower().getName());
+        try {
+            getLeaderState().restart(this);
+        } catch (RuntimeException e) {
+            LOG.warn("{}: could not start a new appender: {}", getFollower().getName(), e.toString());
+        }
     }
 
     @Override
