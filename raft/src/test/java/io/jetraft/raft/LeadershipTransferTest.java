@@ -203,14 +203,15 @@ class LeadershipTransferTest {
 
         n1.leadership().pauseElections();
         TransferReport report = n1.leadership().transferAll();
-        assertThat(report.allMoved()).isTrue();
+        assertThat(report.allMoved()).as("%s", report.groups()).isTrue();
         String newLeader = report.groups().stream().filter(g -> g.group().equals(cluster.groupOf("T0")))
                 .findFirst().orElseThrow().newLeader().orElseThrow();
         String third = newLeader.equals("n2") ? "n3" : "n2";
         // let the third node catch up first: a paused node still votes, but for nobody with a shorter log, and it
         // will not stand itself, so the third must not be behind it
-        assertThat(cluster.node(third).streams().publish("T0", List.of(Publish.of("y", new byte[1]))).join().get(0).isOk())
-                .isTrue();
+        Result<?> caughtUp = cluster.node(third).streams().publish("T0", List.of(Publish.of("y", new byte[1]))).join()
+                .get(0);
+        assertThat(caughtUp.isOk()).as("publish through the third node: %s", caughtUp).isTrue();
         await().atMost(TestCluster.WAIT).until(() -> cluster.node(third).streams().health("T0")
                 .orElseThrow().appliedIndex() == cluster.node(newLeader).streams().health("T0").orElseThrow()
                 .commitIndex());

@@ -8,6 +8,7 @@ import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.TransferLeadershipRequest;
+import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.util.JavaUtils;
 
@@ -52,6 +53,10 @@ public final class LeadershipTransfer {
     private final CompletableFuture<GroupTransfer> result = new CompletableFuture<>();
     private volatile String target;
     private volatile long termAtStart = Long.MAX_VALUE;
+    private volatile long targetLag;
+    private volatile long deadlineNanos;
+    /** Ratis refused because this node, just elected, has not committed its first entry yet: ask again at a poll. */
+    private volatile boolean askAgain;
 
     /**
      * @param startedNanos when the whole (parallel) transfer started, by {@code nanoTime}: each group reports its
@@ -129,16 +134,22 @@ public final class LeadershipTransfer {
         }
         ReplicaHealth to = best.get();
         target = to.peer();
+        targetLag = to.lag();
+        this.deadlineNanos = deadlineNanos;
         awaitQuiet(deadlineNanos);
+        request();
+        return result;
+    }
+
+    private void request() {
         long timeoutMs = Math.max(1, (deadlineNanos - nanoTime.getAsLong()) / 1_000_000);
         try {
             server.transferLeadershipAsync(new TransferLeadershipRequest(clientId, division.getId(),
                             division.getGroup().getGroupId(), callId, RaftPeerId.valueOf(target), timeoutMs))
-                    .whenComplete((reply, err) -> settle(reply, err, deadlineNanos, to.lag()));
+                    .whenComplete(this::settle);
         } catch (IOException | RuntimeException e) {
-            settle(null, e, deadlineNanos, to.lag());
+            settle(null, e);
         }
-        return result;
     }
 
     /**
@@ -187,6 +198,9 @@ public final class LeadershipTransfer {
             finish(State.MOVED, other, "moved");
         } else if (electedTarget()) {
             finish(State.MOVED, Optional.of(target), "elected with this node's vote");
+        } else if (askAgain && division.getInfo().isLeaderReady()) {
+            askAgain = false;
+            request();
         }
     }
 
@@ -228,11 +242,15 @@ public final class LeadershipTransfer {
                 .filter(id -> !id.equals(division.getId())).map(RaftPeerId::toString);
     }
 
-    private void settle(RaftClientReply reply, Throwable err, long deadlineNanos, long lagAtStart) {
+    private void settle(RaftClientReply reply, Throwable err) {
         Throwable failure = err != null ? JavaUtils.unwrapCompletionException(err)
                 : reply.isSuccess() ? null : reply.getException();
         if (failure == null) {
-            finish(State.MOVED, Optional.of(target), "lag at start " + lagAtStart);
+            finish(State.MOVED, Optional.of(target), "lag at start " + targetLag);
+        } else if (failure instanceof LeaderNotReadyException && nanoTime.getAsLong() < deadlineNanos) {
+            // a leader elected moments ago (a group that had just formed, or just moved here) refuses to hand over
+            // until its first entry commits, a few milliseconds; seen when lame-duck mode began right after a start
+            askAgain = true;
         } else if (otherLeader().isPresent()) {
             // Ratis may report a timeout although the target took over (RATIS-1769): what counts is who leads
             finish(State.MOVED, otherLeader(), "moved (Ratis said: " + failure.getMessage() + ")");
