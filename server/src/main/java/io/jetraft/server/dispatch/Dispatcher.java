@@ -36,16 +36,22 @@ public final class Dispatcher {
         }
         int delivered = 0;
         RouteFanout fanout = null;
+        List<Subscription> last = null;
         for (Subscription sub : match.plain()) {
             Subscriber receiver = sub.subscriber();
             if (receiver instanceof RouteTarget route) {
                 fanout = RouteFanout.add(fanout, route, null);
+            } else if (receiver.countsOthers()) {
+                if (last == null) {
+                    last = new ArrayList<>(1);
+                }
+                last.add(sub);
             } else if ((echo || receiver != publisher) && deliver(sub, message, publisher)) {
                 delivered++;
             }
         }
         for (Subscription[] group : match.queueGroups()) {
-            if (deliverToLocalMember(group, message, publisher, echo)) {
+            if (deliverToLocalMember(group, message, publisher, echo, false)) {
                 delivered++;
                 continue;
             }
@@ -57,24 +63,34 @@ public final class Dispatcher {
         if (fanout != null) {
             delivered += fanout.send(message);
         }
+        if (last != null) {
+            int others = delivered;
+            for (Subscription sub : last) {
+                // internal subscriptions, never limited by an UNSUB max
+                if ((echo || sub.subscriber() != publisher) && sub.subscriber().deliverAfter(sub, message, others)) {
+                    delivered++;
+                }
+            }
+        }
         return delivered;
     }
 
     /**
      * Delivers a message that arrived over a route: to every local plain subscription and to one local member of
-     * each queue group the sending node named.
+     * each queue group the sending node named, never to a subscriber that does not take routed messages.
      */
     public int dispatchRouted(InboundMessage message, List<String> queues, Publisher route) {
         MatchResult match = index.match(message.subject());
         int delivered = 0;
         for (Subscription sub : match.plain()) {
-            if (!(sub.subscriber() instanceof RouteTarget) && deliver(sub, message, route)) {
+            Subscriber receiver = sub.subscriber();
+            if (!(receiver instanceof RouteTarget) && receiver.takesRouted() && deliver(sub, message, route)) {
                 delivered++;
             }
         }
         if (!queues.isEmpty()) {
             for (Subscription[] group : match.queueGroups()) {
-                if (queues.contains(group[0].queue()) && deliverToLocalMember(group, message, route, true)) {
+                if (queues.contains(group[0].queue()) && deliverToLocalMember(group, message, route, true, true)) {
                     delivered++;
                 }
             }
@@ -101,13 +117,14 @@ public final class Dispatcher {
     }
 
     private boolean deliverToLocalMember(Subscription[] group, InboundMessage message, Publisher publisher,
-                                         boolean echo) {
+                                         boolean echo, boolean routed) {
         int n = group.length;
         int start = n == 1 ? 0 : ThreadLocalRandom.current().nextInt(n);
         for (int i = 0; i < n; i++) {
             Subscription sub = group[(start + i) % n];
             Subscriber receiver = sub.subscriber();
-            if (receiver instanceof RouteTarget || (!echo && receiver == publisher)) {
+            if (receiver instanceof RouteTarget || (!echo && receiver == publisher)
+                    || (routed && !receiver.takesRouted())) {
                 continue;
             }
             if (receiver.isOpen() && deliver(sub, message, publisher)) {

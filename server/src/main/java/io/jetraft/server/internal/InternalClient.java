@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
+import java.util.function.ObjIntConsumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,7 +44,21 @@ public final class InternalClient {
      */
     public InternalSubscription subscribe(String subject, String queue, boolean announce, Executor executor,
                                           Consumer<InternalMessage> handler) {
-        InternalSubscription s = new InternalSubscription(announce, executor, handler);
+        return subscribe(subject, queue, announce, false, executor, (m, others) -> handler.accept(m));
+    }
+
+    /**
+     * Subscribes a service that every node runs for itself (not announced) and that needs to know whether anyone
+     * else on this node, or a route, took each message: it gets each message after all others, with their number.
+     */
+    public InternalSubscription subscribeAfterOthers(String subject, Executor executor,
+                                                     ObjIntConsumer<InternalMessage> handler) {
+        return subscribe(subject, null, false, true, executor, handler);
+    }
+
+    private InternalSubscription subscribe(String subject, String queue, boolean announce, boolean countsOthers,
+                                           Executor executor, ObjIntConsumer<InternalMessage> handler) {
+        InternalSubscription s = new InternalSubscription(announce, countsOthers, executor, handler);
         Subscription sub = new Subscription(s, subject, queue, "internal");
         s.subscription = sub;
         if (!index.insert(sub)) {
@@ -134,13 +149,16 @@ public final class InternalClient {
     /** One internal subscription; {@link #close()} removes it. */
     public final class InternalSubscription implements Subscriber, AutoCloseable {
         private final boolean announce;
+        private final boolean countsOthers;
         private final Executor executor;
-        private final Consumer<InternalMessage> handler;
+        private final ObjIntConsumer<InternalMessage> handler;
         private Subscription subscription;
         private volatile boolean open = true;
 
-        private InternalSubscription(boolean announce, Executor executor, Consumer<InternalMessage> handler) {
+        private InternalSubscription(boolean announce, boolean countsOthers, Executor executor,
+                                     ObjIntConsumer<InternalMessage> handler) {
             this.announce = announce;
+            this.countsOthers = countsOthers;
             this.executor = executor;
             this.handler = handler;
         }
@@ -151,6 +169,16 @@ public final class InternalClient {
 
         @Override
         public boolean deliver(Subscription sub, InboundMessage message) {
+            return deliverAfter(sub, message, 0);
+        }
+
+        @Override
+        public boolean countsOthers() {
+            return countsOthers;
+        }
+
+        @Override
+        public boolean deliverAfter(Subscription sub, InboundMessage message, int others) {
             if (!open) {
                 return false;
             }
@@ -159,7 +187,7 @@ public final class InternalClient {
             try {
                 executor.execute(() -> {
                     try {
-                        handler.accept(copy);
+                        handler.accept(copy, others);
                     } catch (RuntimeException e) {
                         LOG.error("internal handler for {} failed", copy.subject(), e);
                     }
@@ -174,6 +202,11 @@ public final class InternalClient {
         @Override
         public void limitReached(Subscription sub) {
             close();
+        }
+
+        @Override
+        public boolean takesRouted() {
+            return announce;
         }
 
         @Override

@@ -23,8 +23,9 @@ import java.util.function.Supplier;
  *   <li>pull requests ({@code $JS.API.CONSUMER.MSG.NEXT.<stream>.<consumer>}) that no leader took ({@link #offer}):
  *       the old leader had just answered its waiting pulls "409 Leadership Change", and jnats pulls again at once;
  *       every such pull was lost, and its consumer waited a whole expiry;</li>
- *   <li>pulls and acks that reached the old leader's subscription just before it closed ({@link #forward}): they
- *       found no engine there; a lost ack brought its message back after ack_wait.</li>
+ *   <li>pulls and acks that reached the old leader's subscription just before it closed, or that a peer routed to
+ *       this node for it after it closed ({@link #forward}): they found no engine there; a lost ack brought its
+ *       message back after ack_wait.</li>
  * </ul>
  * A pull waits at most half its own expiry ({@link #MAX_HOLD_NANOS} at most; a no-wait pull, like any other message,
  * {@link #NO_WAIT_HOLD_NANOS}); then it is dropped, and its client's pull expires as before.
@@ -55,9 +56,12 @@ final class AwaitingLeader {
         this.api = api;
     }
 
-    /** A pull request as this node's API subscription saw it: held when no stream leader takes it now. */
+    /**
+     * A pull request that nobody on this node, and no route, took as it was published here (this node's API
+     * subscription hears of each one after all others): held until a stream leader's subscription is known.
+     */
     void offer(InternalMessage request) {
-        if (request.reply() == null || request.reply().isEmpty() || leaderKnown(request.subject())) {
+        if (request.reply() == null || request.reply().isEmpty()) {
             return;
         }
         hold(request);

@@ -146,10 +146,12 @@ public final class JetStreamService implements AutoCloseable {
     /** Starts answering the API once {@link #open} has run; the meta group forms once peers are known. */
     public void start() {
         awaitingLeader = new AwaitingLeader(index, internal, timer, () -> apiSubscription);
-        apiSubscription = internal.subscribe("$JS.API.>", null, false, pool, m -> {
+        apiSubscription = internal.subscribeAfterOthers("$JS.API.>", pool, (m, others) -> {
             if (m.subject().startsWith(PULL_PREFIX)) {
-                // served by the stream leader's own subscription; held here while there is none
-                awaitingLeader.offer(m);
+                // served by the stream leader's own subscription; held here when none took it
+                if (others == 0) {
+                    awaitingLeader.offer(m);
+                }
             } else {
                 api.handle(m);
             }

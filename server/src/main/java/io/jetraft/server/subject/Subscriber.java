@@ -25,6 +25,28 @@ public interface Subscriber {
         action.run();
     }
 
+    /**
+     * Whether messages routed here by another node may reach this subscriber. Peers route only for interest this node
+     * told them of; a subscriber it never announced (its own {@code $JS.API.>} answerer) would otherwise take, and
+     * answer a second time, what a peer routed here for someone else.
+     */
+    default boolean takesRouted() {
+        return true;
+    }
+
+    /**
+     * Whether this subscriber hears, with each message published on this node, how many other subscribers and routes
+     * took it ({@link #deliverAfter}); such a subscriber gets each message after all the others.
+     */
+    default boolean countsOthers() {
+        return false;
+    }
+
+    /** As {@link #deliver}, for a subscriber that {@link #countsOthers}: {@code others} took the message before it. */
+    default boolean deliverAfter(Subscription subscription, InboundMessage message, int others) {
+        return deliver(subscription, message);
+    }
+
     /** Whether this subscriber is still open; closed ones are skipped when picking a queue member. */
     boolean isOpen();
 }

@@ -122,7 +122,7 @@ class AcksThroughLeaderChangesTest {
         Connection consumer = cluster.connect(1);
         JetStreamSubscription sub = consumer.jetStream().subscribe(null, PullSubscribeOptions.bind("PULLS", "p"));
         List<String> slow = new ArrayList<>();
-        for (int round = 0; round < 10; round++) {
+        for (int round = 0; round < 40; round++) {
             // a pull waits at the leader; the leadership moves; the old leader ends it ("409 Leadership Change")
             java.util.concurrent.CompletableFuture<List<Message>> waiting = java.util.concurrent.CompletableFuture
                     .supplyAsync(() -> sub.fetch(1, Duration.ofSeconds(8)));

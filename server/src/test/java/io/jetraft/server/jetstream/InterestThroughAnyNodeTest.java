@@ -308,4 +308,33 @@ class InterestThroughAnyNodeTest {
         }
         assertThat(misses).isEmpty();
     }
+
+    @Test
+    void anApiRequestIsAnsweredOnceWhenAClientOfAnotherNodeListensToTheApi() throws Exception {
+        // a client of node 0 watches the API, as `nats sub '$JS.API.>'` does: node 1 routes its requests there too,
+        // where they must reach that client only, not node 0's own API answerer as well
+        Connection watcher = connect(0);
+        List<String> watched = new java.util.concurrent.CopyOnWriteArrayList<>();
+        watcher.createDispatcher(m -> watched.add(m.getSubject())).subscribe("$JS.API.>");
+        watcher.flush(Duration.ofSeconds(2));
+        Connection c = connect(1);
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> c.jetStreamManagement()
+                .getAccountStatistics() != null && watched.contains("$JS.API.INFO"));
+        for (int round = 0; round < 5; round++) {
+            String inbox = c.createInbox();
+            Subscription sub = c.subscribe(inbox);
+            c.flush(Duration.ofSeconds(2));
+            c.publish("$JS.API.STREAM.NAMES", inbox, "{}".getBytes(StandardCharsets.UTF_8));
+            List<Message> answers = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Message first = sub.nextMessage(Duration.ofSeconds(5));
+            assertThat(first).as("round %d: an answer", round).isNotNull();
+            answers.add(first);
+            Message second = sub.nextMessage(Duration.ofMillis(500));
+            if (second != null) {
+                answers.add(second);
+            }
+            assertThat(answers).as("round %d: answers", round).hasSize(1);
+            sub.unsubscribe();
+        }
+    }
 }
