@@ -130,9 +130,36 @@ public final class NodeStore implements AutoCloseable {
      * @throws StoreException when the directory cannot be created or opened
      */
     public static NodeStore open(StoreOptions options) {
+        return open(options, null);
+    }
+
+    /**
+     * Opens, read-only, a store another process has open and goes on writing: RocksDB's secondary instance, which
+     * sees what the owner had written (its write-ahead log included) when this call ran, and takes no lock. For
+     * checking a running node's replicas from outside, as the rolling-restart drill does; every write fails.
+     *
+     * @param workDir a directory of this reader's own (RocksDB keeps its info log there)
+     * @throws StoreException when there is no store in {@code options.directory()}
+     */
+    public static NodeStore openSecondary(StoreOptions options, Path workDir) {
+        if (!Files.exists(options.directory().resolve("CURRENT"))) {
+            throw new StoreException("there is no store in " + options.directory().toAbsolutePath());
+        }
+        try {
+            Files.createDirectories(workDir);
+        } catch (IOException e) {
+            throw new StoreException("cannot create " + workDir + ": " + e.getMessage(), e);
+        }
+        return open(options, workDir.toAbsolutePath());
+    }
+
+    private static NodeStore open(StoreOptions options, Path secondaryDir) {
+        boolean secondary = secondaryDir != null;
         long started = System.nanoTime();
         Path dir = options.directory().toAbsolutePath();
-        prepareDirectory(dir);
+        if (!secondary) {
+            prepareDirectory(dir);
+        }
         NativeResources natives = new NativeResources();
         try {
             long cacheBytes = options.blockCacheSize().bytes();
@@ -169,12 +196,18 @@ public final class NodeStore implements AutoCloseable {
                     .setMaxBackgroundJobs(2)
                     .setBytesPerSync(1024 * 1024)
                     .setKeepLogFileNum(5));
+            if (secondary) {
+                // a secondary instance must keep every file open: the owner may delete them meanwhile
+                dbOptions.setCreateIfMissing(false).setCreateMissingColumnFamilies(false).setMaxOpenFiles(-1);
+            }
             WriteOptions writeOptions = natives.own("write options",
                     new WriteOptions().setSync(options.syncWrites()));
             WriteOptions syncWrites = natives.own("sync write options", new WriteOptions().setSync(true));
             ReadOptions readOptions = natives.own("read options", new ReadOptions());
 
-            refuseUnknownColumnFamilies(dir);
+            if (!secondary) {
+                refuseUnknownColumnFamilies(dir);
+            }
             List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
             for (String name : COLUMN_FAMILIES) {
                 descriptors.add(new ColumnFamilyDescriptor(name.getBytes(StandardCharsets.UTF_8), cfOptions));
@@ -182,7 +215,9 @@ public final class NodeStore implements AutoCloseable {
             List<ColumnFamilyHandle> cfs = new ArrayList<>();
             RocksDB db;
             try {
-                db = RocksDB.open(dbOptions, dir.toString(), descriptors, cfs);
+                db = secondary
+                        ? RocksDB.openAsSecondary(dbOptions, dir.toString(), secondaryDir.toString(), descriptors, cfs)
+                        : RocksDB.open(dbOptions, dir.toString(), descriptors, cfs);
             } catch (RocksDBException e) {
                 throw openFailure(dir, e);
             }
@@ -196,6 +231,13 @@ public final class NodeStore implements AutoCloseable {
             }
             NodeStore store = new NodeStore(options, natives, db, cfs, writeOptions, syncWrites, readOptions, cache,
                     statistics);
+            if (secondary) {
+                store.checkFormatReadOnly(dir);
+                store.catalog.load();
+                LOG.info("Opened store {} read-only as a secondary ({} streams) in {} ms", dir, store.catalog.size(),
+                        (System.nanoTime() - started) / 1_000_000);
+                return store;
+            }
             store.checkFormat(dir);
             store.catalog.load();
             store.dropAbandonedRestores(dir);
@@ -262,6 +304,13 @@ public final class NodeStore implements AutoCloseable {
         } catch (RocksDBException e) {
             throw new StoreException("cannot read the store in " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    private void checkFormatReadOnly(Path dir) {
+        if (get(meta, Keys.global(Keys.GLOBAL_FORMAT)) == null) {
+            throw new StoreException("the store in " + dir + " is not initialised yet");
+        }
+        checkFormat(dir);
     }
 
     private void checkFormat(Path dir) {
