@@ -85,7 +85,9 @@ public final class InternalClient {
 
     /**
      * Sends a request from the node itself and completes with the first reply (from a service on this or another
-     * node), or exceptionally with a TimeoutException.
+     * node), or exceptionally with a TimeoutException. While nobody here or through a route takes it (a stream
+     * leader elected moments ago, its subscription not there or not yet heard of), it is sent again every
+     * {@link #UNTAKEN_RETRY_MILLIS} ms until someone does or the time is up; it is never sent twice to a taker.
      */
     public java.util.concurrent.CompletableFuture<InternalMessage> request(String subject, byte[] headers,
                                                                             byte[] data, java.time.Duration timeout) {
@@ -100,8 +102,25 @@ public final class InternalClient {
                         + " within " + timeout.toMillis() + " ms"));
             }
         }, timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-        publish(subject, reply, headers, data);
+        if (publish(subject, reply, headers, data) == 0) {
+            sendAgainUntilTaken(subject, reply, headers, data, System.nanoTime() + timeout.toNanos());
+        }
         return f;
+    }
+
+    private static final long UNTAKEN_RETRY_MILLIS = 20;
+
+    private void sendAgainUntilTaken(String subject, String reply, byte[] headers, byte[] data, long deadline) {
+        try {
+            requestTimer.schedule(() -> {
+                if (pendingRequests.containsKey(reply) && System.nanoTime() < deadline
+                        && publish(subject, reply, headers, data) == 0) {
+                    sendAgainUntilTaken(subject, reply, headers, data, deadline);
+                }
+            }, UNTAKEN_RETRY_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // closing: the request times out
+        }
     }
 
     private void ensureInbox() {

@@ -72,14 +72,14 @@ public final class JetraftNode implements AutoCloseable {
                 dispatcher, () -> ClusterRoutes.advertisedClientUrls(config.get(), clientPort()),
                 this::connectUrlsChanged, raftAddress, initial.jetstream().enabled());
         if (routes != null) {
-            // a consumer ack or pull a peer sent to this node's stream leader just after it stopped leading goes on
-            // to the new leader instead of being lost here (acks and pulls only: an ack taken twice is harmless, a
-            // publish without a message id stored twice is not, and the publisher's node may have sent it to the new
-            // leader too; a pull reaches this node only, as it was routed for the old leader's interest alone)
+            // a consumer ack, a pull or a node's forwarded API request ($JSR.) that a peer sent to this node's
+            // stream leader just after it stopped leading goes on to the new leader instead of being lost here (not
+            // publishes: an ack or a read taken twice is harmless, a publish without a message id stored twice is
+            // not, and the publisher's node may have sent it to the new leader too)
             routes.onUnclaimed(m -> {
                 io.jetraft.server.jetstream.JetStreamService js = jetstream;
                 if (js != null && (m.subject().startsWith("$JS.ACK.")
-                        || m.subject().startsWith("$JS.API.CONSUMER.MSG.NEXT."))) {
+                        || m.subject().startsWith("$JS.API.CONSUMER.MSG.NEXT.") || m.subject().startsWith("$JSR."))) {
                     js.forwardToLeader(m.subject(), m.reply(), m.hasHeaders() ? m.headerBytes() : null,
                             m.payloadBytes());
                 }

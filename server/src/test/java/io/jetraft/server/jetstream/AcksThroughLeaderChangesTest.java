@@ -147,4 +147,31 @@ class AcksThroughLeaderChangesTest {
         }
         assertThat(slow).as("pulls lost while the leadership moved").isEmpty();
     }
+
+    @Test
+    void streamInfoRightAfterTheLeadershipMovedIsAnsweredThroughEveryNode() throws Exception {
+        cluster = ThreeJetStreamNodes.start(dir);
+        Connection admin = cluster.connect(0);
+        JetStreamManagement jsm = admin.jetStreamManagement();
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> jsm.addStream(StreamConfiguration
+                .builder().name("INFO").subjects("info.>").replicas(3).build()) != null);
+        List<Connection> clients = List.of(admin, cluster.connect(1), cluster.connect(2));
+        List<String> unanswered = new ArrayList<>();
+        for (int round = 0; round < 20; round++) {
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(new String(admin.request(
+                    "$JS.API.STREAM.LEADER.STEPDOWN.INFO", new byte[0], Duration.ofSeconds(5)).getData()))
+                    .contains("\"success\":true"));
+            // at once, through every node: a node that does not lead it asks the new leader, whose subscription
+            // may not be there yet, or not yet known on that node
+            for (int i = 0; i < clients.size(); i++) {
+                Message answer = clients.get(i).request("$JS.API.STREAM.INFO.INFO", new byte[0],
+                        Duration.ofSeconds(4));
+                String body = answer == null ? "no answer" : new String(answer.getData());
+                if (!body.contains("\"config\"")) {
+                    unanswered.add("round " + round + " through node " + i + ": " + body);
+                }
+            }
+        }
+        assertThat(unanswered).as("stream info right after a step-down").isEmpty();
+    }
 }
