@@ -51,7 +51,9 @@ import org.junit.jupiter.api.io.TempDir;
  * message ids) and consumers running the whole time, each on another node than the next; each node in turn is put
  * in lame-duck mode with {@code jetraft --signal ldm}, exits, restarts, and {@code jetraft check jetstream --wait}
  * passes before the next. After every restart the publishers are held for a moment and every replica's stream state
- * must equal the acknowledged messages; at the end every acknowledged message is in its stream exactly once on every
+ * must equal the acknowledged messages, and every replica's store, read while the nodes run (a RocksDB secondary
+ * instance), must hold the same messages in the same order (SHA-256 compared), each acknowledged one exactly once;
+ * at the end every acknowledged message is in its stream exactly once on every
  * replica (the replicas' RocksDB files compared message by message), every consumer received every message and its
  * ack floor reached the end of its stream, and no publish failed.
  *
@@ -230,6 +232,11 @@ class RollingRestartDrillTest {
                 gate.writeLock().lock();
                 try {
                     awaitReplicasHoldTheAcknowledged();
+                    if (!natsServer) {
+                        String sums = compareReplicaChecksums(node.name());
+                        timeline.add(elapsedMs() + " ms replicas identical after " + node.name() + " restarted: "
+                                + sums);
+                    }
                 } finally {
                     gate.writeLock().unlock();
                 }
@@ -364,6 +371,34 @@ class RollingRestartDrillTest {
             });
         }
 
+        /**
+         * With no publish in flight and the stores caught up: reads every node's store as it is now (RocksDB's
+         * secondary instance, while the node runs), and requires the same messages in the same order on every replica
+         * (SHA-256 of sequence, subject and payload), each acknowledged message exactly once. Returns the checksums.
+         */
+        String compareReplicaChecksums(String restarted) {
+            Map<String, Map<String, StoredStream>> stored = new TreeMap<>();
+            for (NodeProcess n : cluster.nodes()) {
+                stored.put(n.name(), readStore(n.storeDir().resolve("rocksdb"),
+                        dir.resolve("secondary-" + number + "-" + restarted + "-" + n.name())));
+            }
+            Map<String, StoredStream> first = stored.values().iterator().next();
+            for (Map.Entry<String, Map<String, StoredStream>> e : stored.entrySet()) {
+                assertThat(e.getValue()).as("streams on %s after %s restarted", e.getKey(), restarted)
+                        .isEqualTo(first);
+            }
+            for (Publisher p : publishers) {
+                StoredStream s = first.get("D" + p.stream);
+                assertThat(s).as("D%d after %s restarted", p.stream, restarted).isNotNull();
+                assertThat(Set.copyOf(s.ids())).as("D%d: no message stored twice", p.stream).hasSize(s.ids().size());
+                assertThat(s.ids()).as("D%d: every acknowledged message", p.stream).containsAll(p.acked);
+                assertThat(s.ids().size() - p.acked.size()).as("D%d: unacknowledged messages stored", p.stream)
+                        .isBetween(0, p.retrying != null ? 1 : 0);
+            }
+            return first.entrySet().stream().map(e -> e.getKey() + " " + e.getValue().ids().size() + " messages "
+                    + e.getValue().sha256().substring(0, 16)).collect(Collectors.joining(", "));
+        }
+
         void close() throws InterruptedException {
             publishing.set(false);
             consuming.set(false);
@@ -450,8 +485,12 @@ class RollingRestartDrillTest {
                             if (received.add(new String(m.getData(), StandardCharsets.UTF_8))) {
                                 pause.progress(System.nanoTime());
                             }
-                            if (m.metaData().deliveredCount() > 1) {
-                                redelivered.incrementAndGet();
+                            if (m.metaData().deliveredCount() > 1 && redelivered.incrementAndGet() <= 20) {
+                                // when, and on which connection, to match against the restarts in the timeline
+                                timeline.add(elapsedMs() + " ms consumer " + stream + " got stream seq "
+                                        + m.metaData().streamSequence() + " again (delivery "
+                                        + m.metaData().deliveredCount() + ", via " + connection.getServerInfo()
+                                        .getServerName() + ")");
                             }
                             m.ack();
                         }
@@ -523,6 +562,43 @@ class RollingRestartDrillTest {
     }
 
     /** The message ids (payloads) of every stream in sequence order, read from a stopped node's store. */
+    /** One stream as one replica stores it: its payloads (message ids) in order, and a digest of every message. */
+    private record StoredStream(List<String> ids, String sha256) {
+    }
+
+    /** A running node's streams, read through a RocksDB secondary instance in {@code work}. */
+    private static Map<String, StoredStream> readStore(Path rocksdb, Path work) {
+        Map<String, StoredStream> out = new TreeMap<>();
+        try (NodeStore store = NodeStore.openSecondary(StoreOptions.defaults(rocksdb), work)) {
+            for (String name : store.streamNames()) {
+                StreamStore s = store.stream(name).orElseThrow();
+                java.security.MessageDigest sha = sha256();
+                List<String> ids = new ArrayList<>();
+                for (long seq = s.state().firstSeq(); seq <= s.state().lastSeq(); seq++) {
+                    long at = seq;
+                    s.message(seq).ifPresent(m -> {
+                        sha.update(java.nio.ByteBuffer.allocate(8).putLong(at).array());
+                        sha.update(m.subject().getBytes(StandardCharsets.UTF_8));
+                        sha.update((byte) 0);
+                        sha.update(m.payload());
+                        ids.add(new String(m.payload(), StandardCharsets.UTF_8));
+                    });
+                }
+                out.put(name.replaceAll("#.*", ""), new StoredStream(ids, java.util.HexFormat.of()
+                        .formatHex(sha.digest())));
+            }
+        }
+        return out;
+    }
+
+    private static java.security.MessageDigest sha256() {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static Map<String, List<String>> storedIds(Path rocksdb) {
         Map<String, List<String>> out = new TreeMap<>();
         try (NodeStore store = NodeStore.open(StoreOptions.defaults(rocksdb))) {
