@@ -229,7 +229,10 @@ final class LedStream {
         if (++ticks % 5 == 0 && JetStreamService.nowNanos() - ledSinceNanos < TAKE_IN_ACKS_NANOS) {
             // the previous leader's last acks may still reach the replicated state (forwarded to this group)
             for (Map.Entry<String, ConsumerEngine> e : consumers.entrySet()) {
-                store.consumer(e.getKey()).ifPresent(cs -> e.getValue().takeInReplicatedAcks(cs.state()));
+                store.consumer(e.getKey()).ifPresent(cs -> {
+                    e.getValue().takeInReplicatedDeliveries(cs.state());
+                    e.getValue().takeInReplicatedAcks(cs.state());
+                });
             }
         }
         service.raft().meta().stream(name).ifPresent(this::refresh);

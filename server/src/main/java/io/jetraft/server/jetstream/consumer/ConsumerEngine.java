@@ -47,6 +47,14 @@ public final class ConsumerEngine {
     private final List<Delivery> burst = new ArrayList<>();
     /** Unacknowledged deliveries by stream sequence. */
     private final TreeMap<Long, Pending> pending = new TreeMap<>();
+    /**
+     * Acks of messages beyond what this engine has delivered or heard of (stream sequence to when the ack came): a
+     * previous leader delivered them in its last moments and the entry saying so reaches this node's state after
+     * the ack did. Applied once the delivery is known here; forgotten after {@link #EARLY_ACK_NANOS}.
+     */
+    private final TreeMap<Long, Long> earlyAcks = new TreeMap<>();
+    private static final long EARLY_ACK_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+    private static final int MAX_EARLY_ACKS = 10_000;
     /** Stream sequences due for redelivery, earliest first, with the time they may go (NAK delay). */
     private final TreeMap<Long, Long> redeliverAt = new TreeMap<>();
     /** Last-per-subject start: these sequences first, then everything after {@link #startTail}. */
@@ -322,6 +330,9 @@ public final class ConsumerEngine {
             Pending p = pending.remove(sseq);
             redeliverAt.remove(sseq);
             if (p == null) {
+                if (sseq > deliveredStreamSeq && rules.tracksAcks()) {
+                    rememberEarlyAck(sseq);
+                }
                 replyIfAsked(reply);
                 return;
             }
@@ -333,6 +344,61 @@ public final class ConsumerEngine {
         if (wasFull) {
             onMessagesAvailable();
         }
+    }
+
+    private void rememberEarlyAck(long sseq) {
+        long now = clock.getAsLong();
+        earlyAcks.put(sseq, now);
+        while (earlyAcks.size() > MAX_EARLY_ACKS
+                || (!earlyAcks.isEmpty() && now - earlyAcks.firstEntry().getValue() > EARLY_ACK_NANOS)) {
+            earlyAcks.pollFirstEntry();
+        }
+    }
+
+    /** A delivery became known here (handed out by this engine, or taken in): an ack that came first applies now. */
+    private void applyEarlyAck(long sseq, long dseq) {
+        if (!earlyAcks.isEmpty() && earlyAcks.remove(sseq) != null) {
+            // the delivery's entry goes before the ack's
+            proposeBurst();
+            ack(sseq, dseq, null);
+        }
+    }
+
+    /**
+     * Takes in deliveries a previous leader made whose entry reached the replicated state after this engine had
+     * started from it (held while the leadership moved, and forwarded to this group): they are pending here too, so
+     * that they are not handed out again, and an ack that came before them applies. Without this, the engine
+     * delivered them a second time, the client's acks of the first copies were dropped here, and when the second
+     * copies were lost (their client was leaving with its node) they came back after ack_wait.
+     *
+     * @return how many deliveries this took in
+     */
+    public int takeInReplicatedDeliveries(ConsumerState replicated) {
+        if (!rules.tracksAcks() || replicated.delivered().streamSeq() <= deliveredStreamSeq) {
+            return 0;
+        }
+        long from = deliveredStreamSeq;
+        deliveredStreamSeq = replicated.delivered().streamSeq();
+        deliveredConsumerSeq = Math.max(deliveredConsumerSeq, replicated.delivered().consumerSeq());
+        List<long[]> taken = new ArrayList<>();
+        for (Map.Entry<Long, ConsumerState.Pending> e : new TreeMap<>(replicated.pending()).tailMap(from, false)
+                .entrySet()) {
+            if (!pending.containsKey(e.getKey())) {
+                long redelivered = replicated.redelivered().getOrDefault(e.getKey(), 0L);
+                pending.put(e.getKey(), new Pending(e.getValue().consumerSeq(), clock.getAsLong(), 1 + redelivered));
+                taken.add(new long[] {e.getKey(), e.getValue().consumerSeq()});
+            }
+        }
+        // acked there already, or acked here first
+        earlyAcks.headMap(deliveredStreamSeq, true).keySet().removeIf(seq -> !pending.containsKey(seq)
+                && !replicated.pending().containsKey(seq));
+        for (long[] t : taken) {
+            applyEarlyAck(t[0], t[1]);
+        }
+        if (rules.maxAckPending() > 0) {
+            onMessagesAvailable();
+        }
+        return taken.size();
     }
 
     /**
@@ -486,6 +552,7 @@ public final class ConsumerEngine {
     private void send(String to, Next n, long now) {
         StoredMessage m = n.message();
         long dseq = ++deliveredConsumerSeq;
+        boolean earlyAcked = false;
         if (n.redelivery()) {
             redeliverAt.remove(m.seq());
             Pending p = pending.get(m.seq());
@@ -498,6 +565,7 @@ public final class ConsumerEngine {
             deliveredStreamSeq = Math.max(deliveredStreamSeq, m.seq());
             if (rules.tracksAcks()) {
                 pending.put(m.seq(), new Pending(dseq, now, 1));
+                earlyAcked = !earlyAcks.isEmpty() && earlyAcks.containsKey(m.seq());
             } else {
                 ackFloorConsumerSeq = dseq;
                 ackFloorStreamSeq = deliveredStreamSeq;
@@ -519,6 +587,10 @@ public final class ConsumerEngine {
             proposeBurst();
         }
         lastActiveNanos = now;
+        if (earlyAcked) {
+            // its client acked the copy a previous leader handed out: this one needs no ack
+            applyEarlyAck(m.seq(), dseq);
+        }
     }
 
     /** Replicates what was handed out since the last call, as one entry (one Raft round per pull request served). */

@@ -134,6 +134,32 @@ class ConsumerEngineTest {
     }
 
     @Test
+    void deliveriesAndAcksOfThePreviousLeaderThatReachThisNodeAfterTheEngineStartedAreTakenIn() {
+        for (int i = 1; i <= 5; i++) {
+            append("orders.new", "o" + i);
+        }
+        ConsumerEngine e = engine(pull(AckPolicy.EXPLICIT, -1, Duration.ofSeconds(30), 1000));
+        // the previous leader handed out 1-3 just before it stepped down; its client's ack of 2 comes here first,
+        // the entry that says 1-3 were delivered after it
+        e.onAck("$JS.ACK.ORDERS.C.1.2.2." + now.get() + ".3", body("+ACK"), null);
+        stream.consumerDelivered(next(), "C", List.of(new Delivery(1, 1, 1, now.get()), new Delivery(2, 2, 1,
+                now.get()), new Delivery(3, 3, 1, now.get())));
+        assertThat(e.takeInReplicatedDeliveries(stream.consumer("C").orElseThrow().state())).isEqualTo(3);
+
+        // 1-3 are not handed out again; 2 counts as acknowledged, here and in the replicated state
+        e.onPull("_INBOX.p", body("{\"batch\":5}"));
+        List<String> sent = out.take();
+        assertThat(sent).hasSize(2);
+        assertThat(sent.get(0)).endsWith(" o4");
+        assertThat(sent.get(1)).endsWith(" o5");
+        assertThat(e.snapshot().numAckPending()).isEqualTo(4);
+        assertThat(stream.consumer("C").orElseThrow().state().pending()).containsOnlyKeys(1L, 3L, 4L, 5L);
+        // an ack of one of them now is taken as any other
+        e.onAck("$JS.ACK.ORDERS.C.1.3.3." + now.get() + ".2", body("+ACK"), null);
+        assertThat(stream.consumer("C").orElseThrow().state().pending()).containsOnlyKeys(1L, 4L, 5L);
+    }
+
+    @Test
     void aPullRequestGetsItsBatchWithNatsAckSubjects() {
         for (int i = 1; i <= 5; i++) {
             append("orders.new", "o" + i);
