@@ -279,13 +279,29 @@ final class TestCluster implements AutoCloseable {
         });
     }
 
-    static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    /** Ports handed out in this JVM: never one twice (the OS may offer a just-closed port again). */
+    private static final java.util.Set<Integer> GIVEN = new java.util.HashSet<>();
+
+    static {
+        // a Raft server that cannot bind its port makes Ratis end the process: here it fails the test instead
+        org.apache.ratis.util.ExitUtils.disableSystemExit();
+    }
+
+    /**
+     * A free loopback port not handed out before in this JVM. Two nodes of one cluster were once given the same
+     * port (each chosen by binding port 0 and closing it again), and the second one's Raft server ended the test JVM.
+     */
+    static synchronized int freePort() {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            try (ServerSocket s = new ServerSocket(0)) {
+                if (GIVEN.add(s.getLocalPort())) {
+                    return s.getLocalPort();
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
+        throw new IllegalStateException("no unused free port found");
     }
 
     static void deleteTree(Path dir) {
