@@ -287,21 +287,30 @@ final class TestCluster implements AutoCloseable {
         org.apache.ratis.util.ExitUtils.disableSystemExit();
     }
 
+    private static final int PORTS_FROM = 10_000;
+    private static final int PORTS_TO = 19_000;
+    private static int next = new Random().nextInt(PORTS_TO - PORTS_FROM);
+
     /**
-     * A free loopback port not handed out before in this JVM. Two nodes of one cluster were once given the same
-     * port (each chosen by binding port 0 and closing it again), and the second one's Raft server ended the test JVM.
+     * A port nothing listens on now, not handed out before in this JVM, and below Linux's ephemeral range: two nodes
+     * of one cluster were once given the same port (each chosen by binding port 0 and closing it again), and a port
+     * the kernel picks can go to an outgoing connection before the node binds it.
      */
     static synchronized int freePort() {
-        for (int attempt = 0; attempt < 100; attempt++) {
-            try (ServerSocket s = new ServerSocket(0)) {
-                if (GIVEN.add(s.getLocalPort())) {
-                    return s.getLocalPort();
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+        for (int attempt = 0; attempt < PORTS_TO - PORTS_FROM; attempt++) {
+            int port = PORTS_FROM + Math.floorMod(next++, PORTS_TO - PORTS_FROM);
+            if (GIVEN.contains(port)) {
+                continue;
+            }
+            try (ServerSocket s = new ServerSocket()) {
+                s.bind(new java.net.InetSocketAddress(port));
+                GIVEN.add(port);
+                return port;
+            } catch (IOException taken) {
+                // in use: the next one
             }
         }
-        throw new IllegalStateException("no unused free port found");
+        throw new UncheckedIOException(new IOException("no free port in " + PORTS_FROM + "-" + PORTS_TO));
     }
 
     static void deleteTree(Path dir) {

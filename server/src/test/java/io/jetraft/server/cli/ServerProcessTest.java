@@ -36,9 +36,7 @@ class ServerProcessTest {
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return io.jetraft.server.support.Ports.free();
     }
 
     private Process jetraft(String... args) throws IOException {

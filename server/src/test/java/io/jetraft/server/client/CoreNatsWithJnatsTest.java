@@ -15,7 +15,6 @@ import io.nats.client.Options;
 import io.nats.client.Subscription;
 import io.nats.client.impl.Headers;
 import io.nats.client.impl.NatsMessage;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -185,10 +184,7 @@ class CoreNatsWithJnatsTest {
 
     @Test
     void clientReconnectsAndResubscribesAfterTheServerRestarts() throws Exception {
-        int port;
-        try (ServerSocket probe = new ServerSocket(0)) {
-            port = probe.getLocalPort();
-        }
+        int port = io.jetraft.server.support.Ports.free();
         node.shutdown();
         node = JetraftNode.start(TestConfigs.node().port(port).build());
         Options opts = new Options.Builder().server("nats://127.0.0.1:" + port)

@@ -1,7 +1,6 @@
 package io.jetraft.server.support;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.util.HashSet;
 import java.util.Set;
@@ -15,18 +14,24 @@ public final class Ports {
     private Ports() {
     }
 
+    private static final int PORTS_FROM = 20_000;
+    private static final int PORTS_TO = 31_000;
+    private static int next = java.util.concurrent.ThreadLocalRandom.current().nextInt(PORTS_TO - PORTS_FROM);
+
+    /**
+     * A port nothing listens on now, below Linux's ephemeral range (32768-60999). Not one the kernel picks (port 0):
+     * it gives those to outgoing connections too, and in CI a client connection took one between this check and
+     * the node's bind ("address already in use").
+     */
     public static synchronized int free() {
-        for (int attempt = 0; attempt < 100; attempt++) {
-            try (ServerSocket s = new ServerSocket(0)) {
-                int port = s.getLocalPort();
-                if (GIVEN.add(port)) {
-                    return port;
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+        for (int attempt = 0; attempt < PORTS_TO - PORTS_FROM; attempt++) {
+            int port = PORTS_FROM + Math.floorMod(next++, PORTS_TO - PORTS_FROM);
+            if (!GIVEN.contains(port) && bindable(port)) {
+                GIVEN.add(port);
+                return port;
             }
         }
-        throw new IllegalStateException("no unused free port found");
+        throw new IllegalStateException("no unused free port in " + PORTS_FROM + "-" + PORTS_TO);
     }
 
     /**
@@ -45,7 +50,8 @@ public final class Ports {
     }
 
     private static boolean bindable(int port) {
-        try (ServerSocket s = new ServerSocket(port)) {
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new java.net.InetSocketAddress(port));
             return true;
         } catch (IOException e) {
             return false;
