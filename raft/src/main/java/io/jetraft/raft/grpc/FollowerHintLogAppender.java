@@ -41,13 +41,6 @@ final class FollowerHintLogAppender extends GrpcLogAppender {
     private static final Logger LOG = LoggerFactory.getLogger(FollowerHintLogAppender.class);
     private static final int MAX_BUILD_ATTEMPTS = 3;
     private static final long RESTART_DELAY_MILLIS = 100;
-    /** Starts replacement appenders; one daemon thread for the whole process, idle almost always. */
-    private static final java.util.concurrent.Executor RESTARTS = java.util.concurrent.Executors.newSingleThreadExecutor(
-            r -> {
-                Thread t = new Thread(r, "jetraft-appender-restart");
-                t.setDaemon(true);
-                return t;
-            });
     /** Ratis keeps the match index in a private field of its FollowerInfo implementation; resolved once. */
     private static volatile Field matchIndexField;
 
@@ -77,9 +70,9 @@ final class FollowerHintLogAppender extends GrpcLogAppender {
         try {
             super.run();
         } catch (RuntimeException e) {
-            // Ratis logs the failure as the thread ends; the new appender starts shortly after, off this thread
+            // Ratis logs the failure as the thread ends; the new appender starts shortly after, on the common pool
             CompletableFuture.runAsync(this::replaceSelf, CompletableFuture.delayedExecutor(RESTART_DELAY_MILLIS,
-                    TimeUnit.MILLISECONDS, RESTARTS));
+                    TimeUnit.MILLISECONDS));
             throw e;
         }
     }

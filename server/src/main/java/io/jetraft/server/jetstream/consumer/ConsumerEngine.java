@@ -381,9 +381,8 @@ public final class ConsumerEngine {
         deliveredStreamSeq = replicated.delivered().streamSeq();
         deliveredConsumerSeq = Math.max(deliveredConsumerSeq, replicated.delivered().consumerSeq());
         List<long[]> taken = new ArrayList<>();
-        for (Map.Entry<Long, ConsumerState.Pending> e : new TreeMap<>(replicated.pending()).tailMap(from, false)
-                .entrySet()) {
-            if (!pending.containsKey(e.getKey())) {
+        for (Map.Entry<Long, ConsumerState.Pending> e : replicated.pending().entrySet()) {
+            if (e.getKey() > from && !pending.containsKey(e.getKey())) {
                 long redelivered = replicated.redelivered().getOrDefault(e.getKey(), 0L);
                 pending.put(e.getKey(), new Pending(e.getValue().consumerSeq(), clock.getAsLong(), 1 + redelivered));
                 taken.add(new long[] {e.getKey(), e.getValue().consumerSeq()});
