@@ -56,6 +56,19 @@ class PublishThroughLeaderChangesTest {
 
     @Test
     void publishersOnEveryNodeSeeNoErrorThroughFiftyStepDowns() throws Exception {
+        publishThroughStepDowns(true);
+    }
+
+    /**
+     * As a KV put does: no message id, so the stream cannot tell a publish it stored twice. A publish that a node
+     * routed to the old leader just after it stopped, and perhaps to the new one too, is stored exactly once.
+     */
+    @Test
+    void publishesWithoutMessageIdsAreStoredExactlyOnceThroughFiftyStepDowns() throws Exception {
+        publishThroughStepDowns(false);
+    }
+
+    private void publishThroughStepDowns(boolean messageIds) throws Exception {
         JetStreamManagement jsm = connect(0).jetStreamManagement();
         jsm.addStream(StreamConfiguration.builder().name("MOVING").subjects("moving.>").replicas(3).build());
         AtomicBoolean running = new AtomicBoolean(true);
@@ -72,8 +85,9 @@ class PublishThroughLeaderChangesTest {
                     String id = "n" + node + "-" + k;
                     try {
                         window.acquire();
-                        js.publishAsync("moving.n" + node, id.getBytes(), PublishOptions.builder().messageId(id)
-                                .build()).whenComplete((ack, err) -> {
+                        PublishOptions options = messageIds ? PublishOptions.builder().messageId(id).build()
+                                : PublishOptions.builder().build();
+                        js.publishAsync("moving.n" + node, id.getBytes(), options).whenComplete((ack, err) -> {
                                     window.release();
                                     if (err != null) {
                                         errors.add(id + ": " + err);
@@ -120,6 +134,21 @@ class PublishThroughLeaderChangesTest {
         assertThat(List.copyOf(errors)).as("%d stored, %d acknowledged", stored, acked.size()).isEmpty();
         assertThat(acked.size()).isGreaterThan(STEP_DOWNS * 30);
         assertThat(new java.util.HashSet<>(acked.values())).as("one sequence per message").hasSize(acked.size());
+        // every stored message is one that was acknowledged, once
+        Map<String, Integer> copies = new java.util.HashMap<>();
+        io.nats.client.JetStreamSubscription reader = connect(0).jetStream().subscribe("moving.>",
+                io.nats.client.PullSubscribeOptions.builder().build());
+        for (long read = 0; read < stored; ) {
+            List<io.nats.client.Message> batch = reader.fetch(500, Duration.ofSeconds(5));
+            assertThat(batch).as("stream read at %d of %d", read, stored).isNotEmpty();
+            for (io.nats.client.Message m : batch) {
+                copies.merge(new String(m.getData()), 1, Integer::sum);
+                m.ack();
+                read++;
+            }
+        }
+        assertThat(copies.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey).toList())
+                .as("publishes stored more than once").isEmpty();
         for (int i = 0; i < 3; i++) {
             JetStreamManagement through = connect(i).jetStreamManagement();
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(through.getStreamInfo("MOVING")
