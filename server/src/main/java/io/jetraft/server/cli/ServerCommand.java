@@ -14,6 +14,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -96,30 +100,21 @@ public final class ServerCommand implements Callable<Integer> {
         LogSetup.configure(config.logFile(), config.debug(), config.trace(), config.logTime());
         loaded.warnings().forEach(w -> LOG.warn("{}", w));
 
+        // Signals are trapped before the node starts (as nats-server does): one that arrives while the node starts
+        // acts once it is up. Trapped after the start, a SIGHUP sent as soon as /healthz answered could still meet
+        // the JVM's own handler, which exits.
+        CompletableFuture<JetraftNode> started = new CompletableFuture<>();
+        trapSignals(started);
         JetraftNode node;
         try {
             node = JetraftNode.start(config);
         } catch (RuntimeException e) {
+            started.completeExceptionally(e);
             LOG.error("{}", e.getMessage() == null ? e.toString() : e.getMessage());
             LOG.debug("start-up failure", e);
             return 1;
         }
-        ProcessSignals.trap("INT", "interrupt", node::shutdown);
-        ProcessSignals.trap("TERM", "terminated", () -> {
-            if (node.state() == NodeState.LAME_DUCK) {
-                // Kubernetes and systemd send TERM right after a pre-stop hook: the drain goes on (nats-server #1973)
-                LOG.info("In lame duck mode: ignoring SIGTERM, the drain goes on");
-            } else {
-                node.shutdown();
-            }
-        });
-        ProcessSignals.trap("USR1", "user defined signal 1", () -> {
-            LogSetup.reopen();
-            LOG.info("Reopened log file");
-        });
-        ProcessSignals.trap("USR2", "user defined signal 2", node::enterLameDuckMode);
-        ProcessSignals.warnIfSigusr2IsTheJvmsSuspendSignal();
-        ProcessSignals.trap("HUP", "hangup", () -> reload(node));
+        started.complete(node);
         while (!node.awaitStopped(Duration.ofDays(1))) {
             // keep waiting: the node stops on a signal
         }
@@ -127,6 +122,37 @@ public final class ServerCommand implements Callable<Integer> {
             LOG.warn("Lame duck mode did not finish logging within 5 s of the shutdown; exiting");
         }
         return 0;
+    }
+
+    private void trapSignals(CompletableFuture<JetraftNode> started) {
+        ProcessSignals.trap("INT", "interrupt", () -> whenStarted(started, JetraftNode::shutdown));
+        ProcessSignals.trap("TERM", "terminated", () -> whenStarted(started, node -> {
+            if (node.state() == NodeState.LAME_DUCK) {
+                // Kubernetes and systemd send TERM right after a pre-stop hook: the drain goes on (nats-server #1973)
+                LOG.info("In lame duck mode: ignoring SIGTERM, the drain goes on");
+            } else {
+                node.shutdown();
+            }
+        }));
+        ProcessSignals.trap("USR1", "user defined signal 1", () -> {
+            LogSetup.reopen();
+            LOG.info("Reopened log file");
+        });
+        ProcessSignals.trap("USR2", "user defined signal 2", () -> whenStarted(started,
+                JetraftNode::enterLameDuckMode));
+        ProcessSignals.warnIfSigusr2IsTheJvmsSuspendSignal();
+        ProcessSignals.trap("HUP", "hangup", () -> whenStarted(started, this::reload));
+    }
+
+    /** Runs {@code action} on the node once it has started (on this signal's own thread); never if it failed to. */
+    private static void whenStarted(CompletableFuture<JetraftNode> started, Consumer<JetraftNode> action) {
+        JetraftNode node;
+        try {
+            node = started.join();
+        } catch (CompletionException | CancellationException e) {
+            return;
+        }
+        action.accept(node);
     }
 
     /** SIGHUP: reads the config file again; run-time settings change, the others are reported and kept. */
