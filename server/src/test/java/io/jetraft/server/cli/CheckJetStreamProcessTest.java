@@ -52,8 +52,12 @@ class CheckJetStreamProcessTest {
         Path store = dir.resolve("s1");
         // formed on one Raft address, restarted on another (the client port + 1000 moved): the meta group refuses
         // the new peer address and never forms, so /healthz answers 503
-        JetraftNode.start(TestConfigs.node().name("s1").port(Ports.freeWithOffset(1000)).jetstream(store).build())
-                .shutdown();
+        JetraftNode first = JetraftNode.start(TestConfigs.node().name("s1").port(Ports.freeWithOffset(1000))
+                .jetstream(store).build());
+        node = first;
+        // formed for sure: shut down while it was still forming, the store would hold no meta group at all
+        await().atMost(Duration.ofSeconds(30)).until(() -> healthz(first) == 200);
+        first.shutdown();
         node = JetraftNode.start(TestConfigs.node().name("s1").port(Ports.freeWithOffset(1000)).jetstream(store)
                 .build());
         JetraftNode n = node;
