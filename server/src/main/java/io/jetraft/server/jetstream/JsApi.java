@@ -45,6 +45,8 @@ final class JsApi {
     private static final int NAMES_LIMIT = 1024;
     private static final int LIST_LIMIT = 256;
     private static final Duration FORWARD_TIMEOUT = Duration.ofSeconds(5);
+    /** How long a read waits for a stream group that has no leader (an election under way) before 10008. */
+    private static final Duration LEADERLESS_WAIT = Duration.ofSeconds(2);
     private static final Duration LEADER_WAIT = Duration.ofSeconds(10);
 
     private final JetStreamService js;
@@ -162,10 +164,11 @@ final class JsApi {
         if (js.raft().meta().stream(stream).isEmpty()) {
             throw new ApiException(JsErrors.STREAM_NOT_FOUND);
         }
-        if (js.raft().streams().leader(stream).isEmpty()) {
-            throw new ApiException(JsErrors.CLUSTER_NOT_AVAILABLE);
-        }
-        js.internal().request("$JSR." + stream + "." + api, m.headers(), m.data(), FORWARD_TIMEOUT)
+        // Moments after a step-down the group may have no leader yet: the request is sent again until the new
+        // leader's subscription takes it, for a bounded time (as nats-server, which answers 10008 only for a group
+        // that stays leaderless)
+        Duration timeout = js.raft().streams().leader(stream).isEmpty() ? LEADERLESS_WAIT : FORWARD_TIMEOUT;
+        js.internal().request("$JSR." + stream + "." + api, m.headers(), m.data(), timeout)
                 .whenComplete((r, err) -> {
                     if (err != null) {
                         error(m.reply(), kindOf(api), JsErrors.CLUSTER_NOT_AVAILABLE);
