@@ -388,7 +388,7 @@ public final class JetStreamService implements AutoCloseable {
         if (meta.get().leader().isEmpty()) {
             return Optional.of("JetStream has not established contact with a meta leader");
         }
-        if (!meta.get().current()) {
+        if (!currentOrApplying(meta.get())) {
             return Optional.of("JetStream is not current with the meta leader");
         }
         for (GroupHealth g : health()) {
@@ -401,13 +401,42 @@ public final class JetStreamService implements AutoCloseable {
                         + "unhealthy (" + describe(g.group(), streams) + " stopped applying at index "
                         + g.halt().get().index() + ": " + g.halt().get().reason() + ")");
             }
-            if (!g.current()) {
+            if (!currentOrApplying(g)) {
                 return Optional.of("JetStream stream '$G > " + streams.get(0) + "' is not current: stream "
                         + "catching up (" + describe(g.group(), streams) + ")");
             }
         }
         return Optional.empty();
     }
+
+    /**
+     * Whether this node's replica of {@code g} is current, or, as nats-server's forward progress, a follower that
+     * hears from its leader and is applying what it is behind by: sampled again after {@link #PROGRESS_SAMPLE_MILLIS}
+     * ms. A follower applying the entry just committed (a stream or consumer just created) is not unhealthy.
+     */
+    private boolean currentOrApplying(GroupHealth g) {
+        if (g.current()) {
+            return true;
+        }
+        if (g.role() != GroupHealth.Role.FOLLOWER) {
+            return false;
+        }
+        try {
+            Thread.sleep(PROGRESS_SAMPLE_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        Optional<GroupHealth> later = raft.health().health(g.group());
+        if (later.isEmpty()) {
+            return false;
+        }
+        GroupHealth now = later.get();
+        boolean hearsLeader = now.leader().flatMap(now::replica).map(r -> r.current()).orElse(false);
+        return now.current() || (hearsLeader && now.appliedIndex() > g.appliedIndex());
+    }
+
+    private static final long PROGRESS_SAMPLE_MILLIS = 20;
 
     /** A stream group and the streams it carries, for operators: "stream group 1a2b3c4d (A, B and 3 more)". */
     static String describe(GroupName group, List<String> streams) {

@@ -125,6 +125,11 @@ class ClusterMonitoringShapeTest {
             for (JsonNode r : cluster.path("replicas")) {
                 assertThat(r.path("current").asBoolean()).as(r.toString()).isTrue();
             }
+            // and every node healthy (the samples' /healthz says ok): a meta follower still applying the sample's
+            // stream and consumers, or one that a loaded machine kept from hearing its leader for 2 s, says 503
+            for (JetraftNode n : nodes) {
+                assertThat(n.jetstream().healthProblem()).as(n.config().serverName()).isEmpty();
+            }
         });
     }
 
