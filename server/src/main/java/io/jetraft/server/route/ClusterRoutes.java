@@ -218,7 +218,7 @@ public final class ClusterRoutes implements InterestListener, AutoCloseable {
                     route.rid());
             routes.put(info.serverId(), route);
             route.activate(existing);
-            existing.close();
+            existing.retire();
             return null;
         }
         routes.put(info.serverId(), route);

@@ -41,6 +41,7 @@ public final class RouteConnection extends ChannelInboundHandlerAdapter
     private static final long HANDSHAKE_TIMEOUT_MILLIS = 5000;
     private static final long STALL_MAX_MILLIS = 25;
     private static final int FRAMING = 32;
+    private static final long RETIRE_GRACE_MILLIS = 2000;
 
     /** Where a route is in its life. */
     enum State { HANDSHAKE, ACTIVE, CLOSED }
@@ -288,6 +289,27 @@ public final class RouteConnection extends ChannelInboundHandlerAdapter
         }
     }
 
+    /**
+     * Ends a route replaced by {@link #activate}: what is queued goes out, then this side ends (TCP FIN) while it
+     * keeps reading, so messages the peer sent on it before it moved to the new route are still delivered. The peer
+     * ends its side when it replaces the route too, which closes it here; a peer that never does is closed after
+     * {@link #RETIRE_GRACE_MILLIS}. Any thread.
+     */
+    void retire() {
+        if (!channel.eventLoop().inEventLoop()) {
+            channel.eventLoop().execute(this::retire);
+            return;
+        }
+        if (state == State.CLOSED) {
+            return;
+        }
+        if (pingTimer != null) {
+            pingTimer.cancel(false);
+        }
+        outbound.flushAndShutdownOutput();
+        channel.eventLoop().schedule(this::close, RETIRE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
     /** At the peer's first PONG after a replacement: interest it did not send again on this route leaves. */
     private void dropUnconfirmed() {
         synchronized (remoteInterest) {
@@ -304,7 +326,9 @@ public final class RouteConnection extends ChannelInboundHandlerAdapter
 
     @Override
     public void onRoutedMessage(InboundMessage message, List<String> queues) {
-        if (state != State.ACTIVE || retired) {
+        // a retired route still delivers what the peer sent on it before it moved to the successor: the peer sends
+        // each message on one route only, so this is its only copy
+        if (state != State.ACTIVE) {
             return;
         }
         inMsgs++;
@@ -351,7 +375,7 @@ public final class RouteConnection extends ChannelInboundHandlerAdapter
     }
 
     private void pingTick() {
-        if (state != State.ACTIVE) {
+        if (state != State.ACTIVE || retired) {
             return;
         }
         if (pingsOut + 1 > cluster.pingMaxOut()) {

@@ -224,4 +224,67 @@ class RouteReplacementTest {
             assertThat(second.got).as("route two carried messages").isNotEmpty();
         }
     }
+    /**
+     * The other direction: what the peer sent on the old route before it moved to the new one reaches the node's
+     * subscribers. The node ends its side of the old route (TCP FIN) but reads on until the peer ends its own (before,
+     * it closed the route at once and dropped what arrived on it: messages in flight were lost).
+     */
+    @Test
+    void messagesThePeerSentOnTheReplacedRouteAreStillDelivered() throws Exception {
+        ConcurrentLinkedQueue<Socket> accepted = new ConcurrentLinkedQueue<>();
+        try (ServerSocket listener = new ServerSocket(peerPort)) {
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        accepted.add(listener.accept());
+                    }
+                } catch (IOException e) {
+                    // closed
+                }
+            }, "fake-peer-accept");
+            acceptor.setDaemon(true);
+            acceptor.start();
+            node = JetraftNode.start(TestConfigs.node().name("a").port(clientPort)
+                    .cluster("c1", clusterPort, clusterPort, peerPort).build());
+            await().atMost(Duration.ofSeconds(10)).until(() -> !accepted.isEmpty());
+            Socket one = accepted.poll();
+            sockets.add(one);
+            PeerReader first = new PeerReader(one, true);
+            first.line();
+            first.send(info(peerPort));
+            first.start();
+            client = Nats.connect("nats://127.0.0.1:" + clientPort);
+            io.nats.client.Subscription sub = client.subscribe("in.>");
+            client.flush(Duration.ofSeconds(5));
+            await().atMost(Duration.ofSeconds(10)).until(() -> node.routes().size() == 1);
+            first.send("RMSG $G in.before 1\r\n0\r\n");
+            assertThat(sub.nextMessage(Duration.ofSeconds(5))).isNotNull();
+
+            Socket two = new Socket("127.0.0.1", clusterPort);
+            sockets.add(two);
+            PeerReader second = new PeerReader(two, true);
+            second.line();
+            second.send(info(peerPort));
+            second.start();
+            // the node has moved to route two and ended its side of route one
+            await().atMost(Duration.ofSeconds(10)).until(first.closed::get);
+            for (int i = 1; i <= 50; i++) {
+                String n = Integer.toString(i);
+                first.send("RMSG $G in.old " + n.length() + "\r\n" + n + "\r\n");
+            }
+            for (int i = 51; i <= 100; i++) {
+                String n = Integer.toString(i);
+                second.send("RMSG $G in.new " + n.length() + "\r\n" + n + "\r\n");
+            }
+            one.shutdownOutput();
+            java.util.Set<Integer> got = new java.util.TreeSet<>();
+            while (got.size() < 100) {
+                io.nats.client.Message m = sub.nextMessage(Duration.ofSeconds(5));
+                assertThat(m).as("message %d of 100 from the peer (got %s)", got.size() + 1, got).isNotNull();
+                got.add(Integer.parseInt(new String(m.getData(), StandardCharsets.US_ASCII)));
+            }
+            assertThat(got).hasSize(100).first().isEqualTo(1);
+            assertThat(sub.nextMessage(Duration.ofMillis(300))).as("no message twice").isNull();
+        }
+    }
 }
