@@ -167,7 +167,9 @@ class ClusterRoutesTest {
             d.subscribe("jobs", "workers");
             c.flush(Duration.ofSeconds(2));
         }
-        awaitInterest("jobs");
+        // the publisher's node must know both members' nodes (the others seeing each other is not enough)
+        await().atMost(Duration.ofSeconds(5)).until(() -> nodes[0].routes().snapshots().stream()
+                .filter(r -> r.subscriptions().contains("jobs workers")).count() == 2);
         Connection pub = connect(0);
         int total = 300;
         for (int i = 0; i < total; i++) {
