@@ -79,16 +79,29 @@ class StreamGroupLeadershipTest {
         return jsm;
     }
 
-    /** Each stream's leader, once the three groups are led by three nodes (one group each: the balancer's work). */
+    /**
+     * Each stream's leader, once the three groups are led by three nodes (one group each: the balancer's work) and
+     * the map held for 1.5 s: a map read while the balancer moves groups can look balanced with a group half moved.
+     */
     private static Map<String, String> balancedLeaders(JetStreamManagement jsm) {
         Map<String, String> leaders = new HashMap<>();
-        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
+        Map<String, String> previous = new HashMap<>();
+        long[] sameSince = {0};
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).ignoreExceptions().until(() -> {
             leaders.clear();
             for (int i = 0; i < STREAMS; i++) {
                 leaders.put("S" + i, jsm.getStreamInfo("S" + i).getClusterInfo().getLeader());
             }
-            return new HashSet<>(leaders.values()).size() == 3 && !leaders.containsValue(null)
-                    && !leaders.containsValue("");
+            boolean balanced = new HashSet<>(leaders.values()).size() == 3 && !leaders.containsValue(null)
+                    && !leaders.containsValue("") && leaders.values().stream().distinct()
+                    .allMatch(n -> ledBy(leaders, n).size() == STREAMS / 3);
+            if (!balanced || !leaders.equals(previous)) {
+                previous.clear();
+                previous.putAll(leaders);
+                sameSince[0] = System.nanoTime();
+                return false;
+            }
+            return System.nanoTime() - sameSince[0] >= Duration.ofMillis(1500).toNanos();
         });
         return leaders;
     }
