@@ -183,7 +183,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
      * {@link #QUIET_MILLIS}, so the answers to what it sent before reach it; then its subscriptions leave, the node
      * ends its output (the client sees the end of the stream after the last answer, and reconnects elsewhere) and
      * reads on: what the client wrote meanwhile goes on through a {@link Departure}, its requests once the client's
-     * reply inbox has interest on the node it moved to. No -ERR, as nats-server.
+     * reply inbox has interest on the node it moved to; what peers still route here for its inboxes goes on to that
+     * node too ({@link DepartedInboxes}). No -ERR, as nats-server.
      */
     @Override
     public java.util.concurrent.CompletableFuture<Void> depart() {
@@ -214,9 +215,14 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         if (pingTimer != null) {
             pingTimer.cancel(false);
         }
+        List<String> inboxes = new ArrayList<>();
         for (Subscription sub : subscriptions.values()) {
             context.unsubscribe(sub);
+            if (DepartedInboxes.isInbox(sub.subject())) {
+                inboxes.add(sub.subject());
+            }
         }
+        context.departed().departed(inboxes);
         subscriptions.clear();
         outbound.flushAndShutdownOutput();
         channel.config().setAutoRead(true);

@@ -11,7 +11,8 @@ import java.util.function.Supplier;
 /**
  * What every client connection of a node shares; {@code leaderSubject} tells whether a subject is taken by a stream or
  * consumer leader (a subject a stream this node knows of stores, a consumer ack): a publish to it that reaches no one
- * is held a moment, while that leader moves (see {@link HeldPublishes}).
+ * is held a moment, while that leader moves (see {@link HeldPublishes}); {@code departed} keeps the inboxes of
+ * clients that left in lame-duck mode a moment longer.
  */
 public record ClientContext(
         LiveConfig config,
@@ -21,7 +22,8 @@ public record ClientContext(
         Dispatcher dispatcher,
         InfoFactory info,
         Supplier<InterestListener> interest,
-        Predicate<String> leaderSubject) {
+        Predicate<String> leaderSubject,
+        DepartedInboxes departed) {
 
     /** Adds a client subscription to the index and tells the cluster. */
     public boolean subscribe(io.jetraft.server.subject.Subscription subscription) {

@@ -88,14 +88,57 @@ public final class Dispatcher {
                 delivered++;
             }
         }
-        if (!queues.isEmpty()) {
+        for (String queue : queues) {
+            boolean served = false;
             for (Subscription[] group : match.queueGroups()) {
-                if (queues.contains(group[0].queue()) && deliverToLocalMember(group, message, route, true, true)) {
+                if (queue.equals(group[0].queue()) && deliverToLocalMember(group, message, route, true, true)) {
                     delivered++;
+                    served = true;
                 }
+            }
+            if (!served) {
+                route.queueUnserved(message, queue);
             }
         }
         return delivered;
+    }
+
+    /**
+     * Delivers a message to one member of one queue group only, here or through a route (a stream publish that the
+     * node it was routed to could no longer serve, sent on to the stream's new leader): no plain subscription gets
+     * it again.
+     *
+     * @return 1 when a member took it, else 0
+     */
+    public int dispatchToQueue(InboundMessage message, String queue) {
+        MatchResult match = index.match(message.subject());
+        for (Subscription[] group : match.queueGroups()) {
+            if (!queue.equals(group[0].queue())) {
+                continue;
+            }
+            if (deliverToLocalMember(group, message, null, true, false)) {
+                return 1;
+            }
+            RouteTarget route = randomRouteMember(group);
+            if (route != null && route.current().sendRouted(message, List.of(queue))) {
+                return 1;
+            }
+        }
+        return 0;
+    }
+
+    /** Whether a queue group of this name takes the subject, here or on another node. */
+    public boolean queueServed(String subject, String queue) {
+        for (Subscription[] group : index.match(subject).queueGroups()) {
+            if (queue.equals(group[0].queue())) {
+                for (Subscription sub : group) {
+                    if (sub.subscriber().isOpen()) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
     }
 
     /** Whether another node has interest in this literal subject: a route's peer subscribed to it. */

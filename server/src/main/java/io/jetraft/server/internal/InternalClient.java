@@ -14,6 +14,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 import java.util.function.ObjIntConsumer;
 import java.util.function.Supplier;
+import java.util.function.ToIntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -149,16 +150,33 @@ public final class InternalClient {
      * delivers a stored message to an inbox this way), or as {@code subject} when shownAs is null.
      */
     public int publish(String subject, String shownAs, String reply, byte[] headers, byte[] data) {
+        return send(subject, reply, headers, data, message -> {
+            message.deliverAs(shownAs);
+            return dispatcher.dispatch(message, null, true);
+        });
+    }
+
+    /** Publishes a message to one member of one queue group only (see {@link Dispatcher#dispatchToQueue}). */
+    public int publishToQueue(String subject, String queue, String reply, byte[] headers, byte[] data) {
+        return send(subject, reply, headers, data, message -> dispatcher.dispatchToQueue(message, queue));
+    }
+
+    /** Lays the message out in a buffer of its own for {@code dispatch}, and frees it after. */
+    private static int send(String subject, String reply, byte[] headers, byte[] data,
+                            ToIntFunction<InboundMessage> dispatch) {
         ByteBuf buf = Unpooled.buffer(subject.length() + (reply == null ? 0 : reply.length())
                 + (headers == null ? 0 : headers.length) + (data == null ? 0 : data.length));
         try {
             InboundMessage.layout(buf, subject, reply, headers, data);
-            InboundMessage message = InboundMessage.of(buf, subject, reply, headers == null ? 0 : headers.length);
-            message.deliverAs(shownAs);
-            return dispatcher.dispatch(message, null, true);
+            return dispatch.applyAsInt(InboundMessage.of(buf, subject, reply, headers == null ? 0 : headers.length));
         } finally {
             buf.release();
         }
+    }
+
+    /** Whether a member of the queue group takes the subject, here or on another node. */
+    public boolean queueServed(String subject, String queue) {
+        return dispatcher.queueServed(subject, queue);
     }
 
     public int publish(String subject, String reply, String data) {

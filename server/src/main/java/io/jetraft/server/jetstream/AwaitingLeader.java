@@ -25,10 +25,15 @@ import java.util.function.Supplier;
  *       every such pull was lost, and its consumer waited a whole expiry;</li>
  *   <li>pulls and acks that reached the old leader's subscription just before it closed, or that a peer routed to
  *       this node for it after it closed ({@link #forward}): they found no engine there; a lost ack brought its
- *       message back after ack_wait.</li>
+ *       message back after ack_wait;</li>
+ *   <li>publishes that a peer routed to this node's leader subscription after it closed ({@link #forwardToQueue}):
+ *       their client waited for a PubAck that never came;</li>
+ *   <li>PubAcks that no one took ({@link #forward}): their publisher had just moved to another node, whose interest
+ *       in its inbox had not reached this one yet.</li>
  * </ul>
  * A pull waits at most half its own expiry ({@link #MAX_HOLD_NANOS} at most; a no-wait pull, like any other message,
- * {@link #NO_WAIT_HOLD_NANOS}); then it is dropped, and its client's pull expires as before.
+ * {@link #NO_WAIT_HOLD_NANOS}), a publish {@link #MAX_HOLD_NANOS}; then it is dropped, and its client's pull expires
+ * (or its publish times out) as before.
  */
 final class AwaitingLeader {
 
@@ -37,7 +42,8 @@ final class AwaitingLeader {
     private static final long RETRY_MILLIS = 10;
     private static final int MAX_HELD = 10_000;
 
-    private record Held(InternalMessage request, long deadline) {
+    /** A held message; {@code queue} names the queue group it goes to alone, or is null. */
+    private record Held(InternalMessage request, String queue, long deadline) {
     }
 
     private final SubjectIndex index;
@@ -79,6 +85,20 @@ final class AwaitingLeader {
         hold(message);
     }
 
+    /**
+     * A publish that a peer routed to this node's leader subscription ({@link JetStreamService#LEADER_QUEUE}) after
+     * that leader stopped: to the stream's leader alone, now if it is known, else once it is. The peer sent it to
+     * this node's member of the queue group and to no other, so this is its only copy, and no other subscription of
+     * the subject gets it again. It waits at most {@link #MAX_HOLD_NANOS}, as long as a hand-off takes.
+     */
+    void forwardToQueue(InternalMessage message, String queue) {
+        if (internal.queueServed(message.subject(), queue)) {
+            internal.publishToQueue(message.subject(), queue, message.reply(), message.headers(), message.data());
+            return;
+        }
+        hold(message, queue, MAX_HOLD_NANOS);
+    }
+
     private void hold(InternalMessage request) {
         long hold = NO_WAIT_HOLD_NANOS;
         if (request.subject().startsWith("$JS.API.CONSUMER.MSG.NEXT.")) {
@@ -90,13 +110,15 @@ final class AwaitingLeader {
                 hold = NO_WAIT_HOLD_NANOS;
             }
         }
-        synchronized (this) {
-            if (held.size() >= MAX_HELD) {
-                return;
-            }
-            held.add(new Held(request, System.nanoTime() + hold));
-            schedule();
+        hold(request, null, hold);
+    }
+
+    private synchronized void hold(InternalMessage request, String queue, long holdNanos) {
+        if (held.size() >= MAX_HELD) {
+            return;
         }
+        held.add(new Held(request, queue, System.nanoTime() + holdNanos));
+        schedule();
     }
 
     /** Whether someone other than this node's API subscription takes the subject: a stream leader, here or not. */
@@ -124,15 +146,16 @@ final class AwaitingLeader {
     }
 
     private void retry() {
-        List<InternalMessage> ready = new ArrayList<>();
+        List<Held> ready = new ArrayList<>();
         synchronized (this) {
             scheduled = false;
             long now = System.nanoTime();
             Iterator<Held> it = held.iterator();
             while (it.hasNext()) {
                 Held h = it.next();
-                if (leaderKnown(h.request().subject())) {
-                    ready.add(h.request());
+                if (h.queue() == null ? leaderKnown(h.request().subject())
+                        : internal.queueServed(h.request().subject(), h.queue())) {
+                    ready.add(h);
                     it.remove();
                 } else if (now - h.deadline() >= 0) {
                     it.remove();
@@ -142,8 +165,13 @@ final class AwaitingLeader {
                 schedule();
             }
         }
-        for (InternalMessage m : ready) {
-            internal.publish(m.subject(), m.reply(), m.headers(), m.data());
+        for (Held h : ready) {
+            InternalMessage m = h.request();
+            if (h.queue() == null) {
+                internal.publish(m.subject(), m.reply(), m.headers(), m.data());
+            } else {
+                internal.publishToQueue(m.subject(), h.queue(), m.reply(), m.headers(), m.data());
+            }
         }
     }
 }

@@ -69,6 +69,8 @@ public final class JetStreamService implements AutoCloseable {
      * Requests a node in lame-duck mode relays for its clients ({@code $JSR.API.<$JS.API subject>}), served by one
      * node of the queue group; every node that serves the API is in it.
      */
+    /** The queue group in which a stream's leader subscribes the stream's subjects (see {@link LedStream#start}). */
+    public static final String LEADER_QUEUE = "jetraft-stream-leader";
     private static final String RELAY_PREFIX = "$JSR.API.";
     private static final String RELAY_QUEUE = "jetraft-api-relay";
     private volatile InternalClient.InternalSubscription relaySubscription;
@@ -324,6 +326,17 @@ public final class JetStreamService implements AutoCloseable {
         AwaitingLeader a = awaitingLeader;
         if (a != null) {
             a.forward(new InternalMessage(subject, reply, headers, data));
+        }
+    }
+
+    /**
+     * A publish a peer routed to this node's stream leader subscription after it closed (the leader stopped): to
+     * the stream's new leader alone, now or once there is one ({@link AwaitingLeader#forwardToQueue}).
+     */
+    public void forwardPublishToLeader(String subject, String reply, byte[] headers, byte[] data) {
+        AwaitingLeader a = awaitingLeader;
+        if (a != null && storesSubject(subject)) {
+            a.forwardToQueue(new InternalMessage(subject, reply, headers, data), LEADER_QUEUE);
         }
     }
 

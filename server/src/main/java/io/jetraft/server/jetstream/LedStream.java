@@ -92,7 +92,11 @@ final class LedStream {
     void start(StreamAssignment assignment) {
         InternalClient internal = service.internal();
         for (String subject : subjects(assignment)) {
-            subscriptions.add(internal.subscribe(subject, null, true, exec, this::onPublish));
+            // one queue group of all leaders: a node that sees an old leader's and a new one's subscription at once
+            // sends a publish to one of them, never to both, so one that reached the old leader too late can go on
+            // to the new one without being stored twice
+            subscriptions.add(internal.subscribe(subject, JetStreamService.LEADER_QUEUE, true, exec,
+                    this::onPublish));
         }
         subscriptions.add(internal.subscribe("$JS.API.CONSUMER.MSG.NEXT." + name + ".*", null, true, exec, m -> {
             if (stopped) {
@@ -393,7 +397,7 @@ final class LedStream {
                 if (ok.value().duplicate()) {
                     ack.put("duplicate", true);
                 }
-                service.internal().publish(reply, null, null, ack.toString().getBytes(StandardCharsets.UTF_8));
+                sendAnswer(reply, ack.toString().getBytes(StandardCharsets.UTF_8));
             } else {
                 replyError(reply, r.error());
             }
@@ -411,7 +415,17 @@ final class LedStream {
         e.put("description", error.description());
         body.put("stream", name);
         body.put("seq", 0);
-        service.internal().publish(reply, null, null, body.toString().getBytes(StandardCharsets.UTF_8));
+        sendAnswer(reply, body.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Sends a publish's answer. When no one takes it, the publisher is between nodes (it reconnected, and its inbox's
+     * interest has not reached this node yet): the answer waits for it a moment instead of being lost.
+     */
+    private void sendAnswer(String reply, byte[] body) {
+        if (service.internal().publish(reply, null, null, body) == 0) {
+            service.awaitingLeader().forward(new InternalMessage(reply, null, null, body));
+        }
     }
 
     /** Where one consumer's engine sends messages and replicates its state. */

@@ -5,6 +5,7 @@ import io.jetraft.server.client.ClientConnection;
 import io.jetraft.server.client.ClientContext;
 import io.jetraft.server.client.ClientListener;
 import io.jetraft.server.client.ClientRegistry;
+import io.jetraft.server.client.DepartedInboxes;
 import io.jetraft.server.client.InfoFactory;
 import io.jetraft.server.dispatch.Dispatcher;
 import io.jetraft.server.lameduck.LameDuckDrain;
@@ -71,12 +72,14 @@ public final class JetraftNode implements AutoCloseable {
         this.routes = initial.cluster().isEmpty() ? null : new ClusterRoutes(config, identity, loops, index,
                 dispatcher, () -> ClusterRoutes.advertisedClientUrls(config.get(), clientPort()),
                 this::connectUrlsChanged, raftAddress, initial.jetstream().enabled());
+        DepartedInboxes departed = new DepartedInboxes(loops.workers().next(), dispatcher);
         if (routes != null) {
             // a consumer ack, a pull or a node's forwarded API request ($JSR.) that a peer sent to this node's
-            // stream leader just after it stopped leading goes on to the new leader instead of being lost here (not
-            // publishes: an ack or a read taken twice is harmless, a publish without a message id stored twice is
-            // not, and the publisher's node may have sent it to the new leader too)
+            // stream leader just after it stopped leading goes on to the new leader instead of being lost here
+            // (publishes: below)
             routes.onUnclaimed(m -> {
+                // an answer or a pulled message for a client that just left this node in lame-duck mode
+                departed.unclaimed(m);
                 io.jetraft.server.jetstream.JetStreamService js = jetstream;
                 if (js != null && (m.subject().startsWith("$JS.ACK.")
                         || m.subject().startsWith("$JS.API.CONSUMER.MSG.NEXT.") || m.subject().startsWith("$JSR."))) {
@@ -84,11 +87,20 @@ public final class JetraftNode implements AutoCloseable {
                             m.payloadBytes());
                 }
             });
+            // a publish a peer sent to this node's stream leader just after it stopped leading: the peer chose this
+            // node's member of the leaders' queue group and sent no other copy, so it goes on to the new leader
+            routes.onQueueUnserved((m, queue) -> {
+                io.jetraft.server.jetstream.JetStreamService js = jetstream;
+                if (js != null && io.jetraft.server.jetstream.JetStreamService.LEADER_QUEUE.equals(queue)) {
+                    js.forwardPublishToLeader(m.subject(), m.reply(), m.hasHeaders() ? m.headerBytes() : null,
+                            m.payloadBytes());
+                }
+            });
         }
         InterestListener interest = routes == null ? InterestListener.NONE : routes;
         this.internal = new io.jetraft.server.internal.InternalClient(index, dispatcher, () -> interest);
         ClientContext context = new ClientContext(config, stats, index, clients, dispatcher, info, () -> interest,
-                this::leaderSubject);
+                this::leaderSubject, departed);
         this.clientListener = new ClientListener(context, loops);
         this.monitor = new MonitorServer(loops);
     }

@@ -29,6 +29,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -65,6 +66,7 @@ public final class ClusterRoutes implements InterestListener, AutoCloseable {
     private volatile List<String> connectUrls = List.of();
     /** Gets a routed message that no local subscription took (see {@link #onUnclaimed}). */
     private volatile Consumer<io.jetraft.server.protocol.InboundMessage> unclaimed = m -> { };
+    private volatile BiConsumer<io.jetraft.server.protocol.InboundMessage, String> queueUnserved = (m, q) -> { };
     private Channel listener;
     private volatile int boundPort;
 
@@ -152,6 +154,19 @@ public final class ClusterRoutes implements InterestListener, AutoCloseable {
 
     void unclaimed(io.jetraft.server.protocol.InboundMessage message) {
         unclaimed.accept(message);
+    }
+
+    /**
+     * Who gets a message a peer routed here for one of its queue groups that has no member here any more (a stream
+     * leader's publish subscription, closed as it stopped leading): the peer chose this node's member and sent it
+     * to no other, so it would be lost here. The message is valid only during the call.
+     */
+    public void onQueueUnserved(BiConsumer<io.jetraft.server.protocol.InboundMessage, String> handler) {
+        this.queueUnserved = handler;
+    }
+
+    void queueUnserved(io.jetraft.server.protocol.InboundMessage message, String queue) {
+        queueUnserved.accept(message, queue);
     }
 
     int maxPayload() {

@@ -515,6 +515,11 @@ public final class RouteConnection extends ChannelInboundHandlerAdapter
     }
 
     @Override
+    public void queueUnserved(InboundMessage message, String queue) {
+        cluster.queueUnserved(message, queue);
+    }
+
+    @Override
     public void stallUntilDrained(Subscriber congested) {
         if (congested != this) {
             stall.until(congested);

@@ -4,14 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.jetraft.server.node.JetraftNode;
+import io.jetraft.server.support.FakeRoutePeer;
 import io.jetraft.server.support.Ports;
 import io.jetraft.server.support.TestConfigs;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -59,72 +57,7 @@ class RouteReplacementTest {
     }
 
     private static String info(int port) {
-        return "INFO {\"server_id\":\"" + PEER_ID + "\",\"server_name\":\"fake\",\"version\":\"2.9.0\","
-                + "\"cluster\":\"c1\",\"host\":\"127.0.0.1\",\"port\":" + port + "}\r\n";
-    }
-
-    /** Reads one route connection: RMSG payloads (numbers) into {@code got}, PINGs answered when allowed. */
-    private final class PeerReader extends Thread {
-        final Socket socket;
-        final OutputStream out;
-        final InputStream in;
-        final List<Long> got = new java.util.concurrent.CopyOnWriteArrayList<>();
-        final AtomicBoolean answerPings;
-        final AtomicBoolean pingSeen = new AtomicBoolean();
-        final AtomicBoolean closed = new AtomicBoolean();
-
-        PeerReader(Socket socket, boolean answerPings) throws IOException {
-            super("fake-peer-" + socket.getLocalPort());
-            this.socket = socket;
-            this.out = socket.getOutputStream();
-            this.in = socket.getInputStream();
-            this.answerPings = new AtomicBoolean(answerPings);
-            setDaemon(true);
-        }
-
-        synchronized void send(String protocol) throws IOException {
-            out.write(protocol.getBytes(StandardCharsets.UTF_8));
-            out.flush();
-        }
-
-        String line() throws IOException {
-            ByteArrayOutputStream b = new ByteArrayOutputStream();
-            int prev = -1;
-            while (true) {
-                int c = in.read();
-                if (c < 0) {
-                    throw new IOException("closed");
-                }
-                if (prev == '\r' && c == '\n') {
-                    byte[] bytes = b.toByteArray();
-                    return new String(bytes, 0, bytes.length - 1, StandardCharsets.UTF_8);
-                }
-                b.write(c);
-                prev = c;
-            }
-        }
-
-        @Override
-        public void run() {
-            try {
-                while (true) {
-                    String l = line();
-                    if (l.startsWith("RMSG ")) {
-                        String[] f = l.split(" ");
-                        int size = Integer.parseInt(f[f.length - 1]);
-                        byte[] payload = in.readNBytes(size + 2);
-                        got.add(Long.parseLong(new String(payload, 0, size, StandardCharsets.US_ASCII)));
-                    } else if (l.equals("PING")) {
-                        pingSeen.set(true);
-                        if (answerPings.get()) {
-                            send("PONG\r\n");
-                        }
-                    }
-                }
-            } catch (IOException e) {
-                closed.set(true);
-            }
-        }
+        return FakeRoutePeer.info(PEER_ID, port);
     }
 
     @Test
@@ -148,7 +81,7 @@ class RouteReplacementTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> !accepted.isEmpty());
             Socket one = accepted.poll();
             sockets.add(one);
-            PeerReader first = new PeerReader(one, true);
+            FakeRoutePeer first = new FakeRoutePeer(one, true);
             first.line(); // the node's INFO
             first.send(info(peerPort));
             // bar: interest the peer gives up while its routes change (it will not send it again on route two)
@@ -179,7 +112,7 @@ class RouteReplacementTest {
             // peer holds its RS+ back on route two until route one is closed and more messages were published
             Socket two = new Socket("127.0.0.1", clusterPort);
             sockets.add(two);
-            PeerReader second = new PeerReader(two, false);
+            FakeRoutePeer second = new FakeRoutePeer(two, false);
             second.line(); // the node's INFO
             second.send(info(peerPort));
             second.start();
@@ -200,14 +133,16 @@ class RouteReplacementTest {
             publishing.set(false);
             publisher.join(10_000);
             long total = published.get();
-            await().atMost(Duration.ofSeconds(10)).until(() -> !second.got.isEmpty()
-                    && second.got.get(second.got.size() - 1) == total - 1);
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                List<Long> got = second.numbers();
+                return !got.isEmpty() && got.get(got.size() - 1) == total - 1;
+            });
 
             // from the first message route one carried to the last published: each once, over one route
-            long from = first.got.get(0);
+            long from = first.numbers().get(0);
             Map<Long, Integer> seen = new TreeMap<>();
-            first.got.forEach(n -> seen.merge(n, 1, Integer::sum));
-            second.got.forEach(n -> seen.merge(n, 1, Integer::sum));
+            first.numbers().forEach(n -> seen.merge(n, 1, Integer::sum));
+            second.numbers().forEach(n -> seen.merge(n, 1, Integer::sum));
             List<Long> missing = new ArrayList<>();
             List<Long> twice = new ArrayList<>();
             for (long n = from; n < total; n++) {
@@ -249,7 +184,7 @@ class RouteReplacementTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> !accepted.isEmpty());
             Socket one = accepted.poll();
             sockets.add(one);
-            PeerReader first = new PeerReader(one, true);
+            FakeRoutePeer first = new FakeRoutePeer(one, true);
             first.line();
             first.send(info(peerPort));
             first.start();
@@ -262,7 +197,7 @@ class RouteReplacementTest {
 
             Socket two = new Socket("127.0.0.1", clusterPort);
             sockets.add(two);
-            PeerReader second = new PeerReader(two, true);
+            FakeRoutePeer second = new FakeRoutePeer(two, true);
             second.line();
             second.send(info(peerPort));
             second.start();

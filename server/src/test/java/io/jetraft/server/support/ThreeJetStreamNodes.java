@@ -80,6 +80,11 @@ public final class ThreeJetStreamNodes implements AutoCloseable {
         return "nats://127.0.0.1:" + clientPorts[i];
     }
 
+    /** The cluster (route) port of node {@code i} (0-based). */
+    public int clusterPort(int i) {
+        return clusterPorts[i];
+    }
+
     public JetraftNode node(int i) {
         return nodes[i];
     }

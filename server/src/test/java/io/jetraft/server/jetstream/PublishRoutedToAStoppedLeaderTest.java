@@ -1,0 +1,151 @@
+package io.jetraft.server.jetstream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.jetraft.server.support.FakeRoutePeer;
+import io.jetraft.server.support.Ports;
+import io.jetraft.server.support.ThreeJetStreamNodes;
+import io.nats.client.Connection;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.api.MessageInfo;
+import io.nats.client.api.StreamConfiguration;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A publish a peer routed to a stream's leader just after that leader stopped leading (its subscription closed while
+ * the message was on the wire) goes on to the new leader, which stores it once and answers its PubAck. Before, the
+ * node dropped it, and its client timed out (a KV put in CI, two publishes of a rolling-restart soak). Stream leaders
+ * subscribe in one queue group, so the publisher's node sent it to that one node only, and passing it on cannot store
+ * it twice. The moment is made here by a hand-written route peer that sends the publish, for the leaders' queue
+ * group, to a node that does not lead the stream.
+ */
+class PublishRoutedToAStoppedLeaderTest {
+
+    private static final String FAKE_ID = "AFAKEPEER";
+
+    @TempDir
+    Path dir;
+
+    private ThreeJetStreamNodes cluster;
+    private Socket socket;
+
+    @BeforeEach
+    void start() {
+        cluster = ThreeJetStreamNodes.start(dir);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (socket != null) {
+            socket.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void aPublishThatReachesANodeNoLongerLeadingIsStoredOnceAndAcknowledged() throws Exception {
+        JetStreamManagement jsm = cluster.connect(0).jetStreamManagement();
+        jsm.addStream(StreamConfiguration.builder().name("FWD").subjects("fwd.>").replicas(3).build());
+        String leader = await().atMost(Duration.ofSeconds(10)).until(
+                () -> jsm.getStreamInfo("FWD").getClusterInfo().getLeader(), l -> l != null && !l.isEmpty());
+        int leading = Integer.parseInt(leader.substring(1)) - 1;
+        int other = (leading + 1) % 3;
+        // the publisher: its answers go to a client on the third node (a route peer's own interest would reach only
+        // the node it is connected to)
+        Connection publisher = cluster.connect((leading + 2) % 3);
+        io.nats.client.Subscription answers = publisher.subscribe("fake.reply.>");
+        publisher.flush(Duration.ofSeconds(5));
+        await().atMost(Duration.ofSeconds(10)).until(() -> cluster.node(leading).routes().snapshots().stream()
+                .anyMatch(r -> r.subscriptions().contains("fake.reply.>")));
+
+        FakeRoutePeer peer = peerOf(other);
+
+        // 1: nobody on that node takes the subject
+        peer.send(rmsg("fwd.a", "fake.reply.1", "first"));
+        io.nats.client.Message ack1 = answers.nextMessage(Duration.ofSeconds(10));
+        assertThat(ack1).as("PubAck of the first").isNotNull();
+        assertThat(ack1.getSubject()).isEqualTo("fake.reply.1");
+        assertThat(new String(ack1.getData(), StandardCharsets.UTF_8)).contains("\"stream\":\"FWD\"")
+                .contains("\"seq\":1");
+
+        // 2: a client there subscribes the subject: it gets the message (as a routed message's plain subscriber),
+        // and the publish still goes on to the leader, once
+        Connection watcher = cluster.connect(other);
+        io.nats.client.Subscription watch = watcher.subscribe("fwd.>");
+        watcher.flush(Duration.ofSeconds(5));
+        peer.send(rmsg("fwd.b", "fake.reply.2", "second"));
+        io.nats.client.Message ack2 = answers.nextMessage(Duration.ofSeconds(10));
+        assertThat(ack2).as("PubAck of the second").isNotNull();
+        assertThat(ack2.getSubject()).isEqualTo("fake.reply.2");
+        assertThat(new String(ack2.getData(), StandardCharsets.UTF_8)).contains("\"seq\":2");
+        io.nats.client.Message seen = watch.nextMessage(Duration.ofSeconds(5));
+        assertThat(seen).isNotNull();
+        assertThat(new String(seen.getData(), StandardCharsets.UTF_8)).isEqualTo("second");
+        assertThat(watch.nextMessage(Duration.ofMillis(300))).as("the watcher got it once").isNull();
+        assertThat(answers.nextMessage(Duration.ofMillis(300))).as("one PubAck each").isNull();
+
+        for (int i = 0; i < 3; i++) {
+            JetStreamManagement through = cluster.connect(i).jetStreamManagement();
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(through.getStreamInfo("FWD")
+                    .getStreamState().getMsgCount()).isEqualTo(2));
+        }
+        MessageInfo first = jsm.getMessage("FWD", 1);
+        MessageInfo second = jsm.getMessage("FWD", 2);
+        assertThat(first.getSubject()).isEqualTo("fwd.a");
+        assertThat(new String(first.getData(), StandardCharsets.UTF_8)).isEqualTo("first");
+        assertThat(second.getSubject()).isEqualTo("fwd.b");
+        assertThat(new String(second.getData(), StandardCharsets.UTF_8)).isEqualTo("second");
+    }
+
+    /**
+     * The answer to a publish whose publisher's inbox interest has not reached the leader yet (the publisher just
+     * moved to another node) waits for it a moment: before, it was dropped, and the publisher timed out.
+     */
+    @Test
+    void aPubAckWaitsForThePublishersInboxInterest() throws Exception {
+        JetStreamManagement jsm = cluster.connect(0).jetStreamManagement();
+        jsm.addStream(StreamConfiguration.builder().name("FWD").subjects("fwd.>").replicas(3).build());
+        String leader = await().atMost(Duration.ofSeconds(10)).until(
+                () -> jsm.getStreamInfo("FWD").getClusterInfo().getLeader(), l -> l != null && !l.isEmpty());
+        int leading = Integer.parseInt(leader.substring(1)) - 1;
+        FakeRoutePeer peer = peerOf(leading);
+        // nobody has interest in the reply subject yet when the leader answers
+        peer.send(rmsg("fwd.a", "late.reply.1", "first"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> jsm.getStreamInfo("FWD").getStreamState()
+                .getMsgCount() == 1);
+        Connection publisher = cluster.connect((leading + 1) % 3);
+        io.nats.client.Subscription answers = publisher.subscribe("late.reply.>");
+        publisher.flush(Duration.ofSeconds(5));
+        io.nats.client.Message ack = answers.nextMessage(Duration.ofSeconds(5));
+        assertThat(ack).as("the PubAck, once the publisher's interest was known").isNotNull();
+        assertThat(new String(ack.getData(), StandardCharsets.UTF_8)).contains("\"seq\":1");
+    }
+
+    /** A hand-written route peer connected to node {@code i}, known to it once this returns. */
+    private FakeRoutePeer peerOf(int i) throws Exception {
+        socket = new Socket("127.0.0.1", cluster.clusterPort(i));
+        FakeRoutePeer peer = new FakeRoutePeer(socket, true);
+        peer.line(); // the node's INFO
+        peer.send(FakeRoutePeer.info(FAKE_ID, Ports.free()));
+        peer.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> cluster.node(i).routes().snapshots().stream()
+                .anyMatch(r -> FAKE_ID.equals(r.remoteId())));
+        return peer;
+    }
+
+    /** An RMSG as a peer sends it when it chose this node's member of the stream leaders' queue group. */
+    private static String rmsg(String subject, String reply, String payload) {
+        return "RMSG $G " + subject + " + " + reply + " " + JetStreamService.LEADER_QUEUE + " " + payload.length()
+                + "\r\n" + payload + "\r\n";
+    }
+}
