@@ -57,17 +57,18 @@ import org.junit.jupiter.api.io.TempDir;
  * replica (the replicas' RocksDB files compared message by message), every consumer received every message and its
  * ack floor reached the end of its stream, and no publish failed.
  *
- * <p>A soak runs it several times in a row: {@code mvn verify -pl cluster-tests -Ddrills
- * -Dtest=RollingRestartDrillTest -Djetraft.drill.rounds=10}. Each round prints, per node, the longest publish pause and
- * the longest consumer pause (figures, not assertions: the machines are shared).
+ * <p>It runs in the default run, one round. A soak runs it several times in a row: {@code mvn verify -pl
+ * cluster-tests -Dtest=RollingRestartDrillTest -Djetraft.drill.rounds=10}. Each round prints, per node, the longest
+ * publish pause and the longest consumer pause (figures, not assertions: the machines are shared);
+ * {@code -Djetraft.drill.nats=true} runs the same workload once against nats-server, side by side.
  *
- * <p>Not in the default run yet (tag "drill", {@code -Ddrills}). The follower that did not catch up for 90 s (stop 24)
- * was a Ratis log appender that died and was never replaced (fixed in FollowerHintLogAppender). On 4 December 2026
- * a soak passed 10 of 10 rounds with no publish error, after one of 8 that failed on round 8: one publish each to the
- * two streams a leaving node had handed to another timed out 5.6 s into its lame-duck mode, unexplained yet.
+ * <p>Kept out of the default run until 6 December 2026. Its last failures had three causes, all fixed: a Ratis log
+ * appender that died and was never replaced (FollowerHintLogAppender), a publish a peer routed to a stream leader
+ * that had just stopped (dropped; now sent on to the new leader), and the answer to a publish in flight as its client
+ * left a node in lame-duck mode (dropped; now sent on to the client's new node, or held for its inbox's interest).
+ * The soak then passed 10 of 10 rounds, with no publish error.
  */
 @ExtendWith(ClusterLogsOnFailure.class)
-@org.junit.jupiter.api.Tag("drill")
 class RollingRestartDrillTest {
 
     private static final int STREAMS = 3;
