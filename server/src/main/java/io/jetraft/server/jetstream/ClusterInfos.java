@@ -53,6 +53,11 @@ public final class ClusterInfos {
         }
         putIfNotEmpty(c, "name", clusterName(js));
         Optional<String> leader = js.raft().streams().leader(stream);
+        if (leader.isEmpty() && !js.raft().streams().hosts(stream)) {
+            // a node without a replica (an R1 stream's elsewhere) knows a one-peer group's leader: that peer
+            leader = js.raft().meta().stream(stream).filter(a -> a.peers().size() == 1)
+                    .map(a -> a.peers().get(0).name());
+        }
         leader.ifPresent(l -> c.put("leader", l));
         List<ReplicaHealth> rows = js.raft().streams().health(stream).map(GroupHealth::replicas).orElse(List.of());
         ArrayNode replicas = peers(js, rows, leader.isPresent());

@@ -294,12 +294,17 @@ final class JsApi {
         return done;
     }
 
-    /** Until the stream's leader serves it: its first subject has a subscriber here (its own, or through a route). */
+    /**
+     * Until the stream's leader serves it: this node knows the stream, its first subject has a subscriber here (its
+     * own, or through a route), and its group has a leader, as far as this node can tell (a node without a replica of the group, an R1 stream's
+     * elsewhere, knows the leader by its subscription alone; it waited the whole {@link #LEADER_WAIT} before).
+     */
     private void pollLeader(String stream, long deadline, CompletableFuture<Void> done) {
-        boolean served = js.raft().streams().leader(stream).isPresent() && js.raft().meta().stream(stream)
+        boolean led = !js.raft().streams().hosts(stream) || js.raft().streams().leader(stream).isPresent();
+        boolean served = led && js.raft().meta().stream(stream)
                 .map(a -> LedStream.subjects(a).stream().findFirst().map(JsApi::sampleSubject)
                         .map(js::hasInterest).orElse(true))
-                .orElse(true);
+                .orElse(false);
         if (served || System.nanoTime() > deadline) {
             done.complete(null);
             return;

@@ -109,6 +109,27 @@ class JetStreamClusterTest {
         }
     }
 
+    /**
+     * R1 streams created through a node that holds no replica of their group are answered as soon as their leader
+     * serves them, naming that leader (before, such a node waited 10 s for a leader it could not see, past jnats's
+     * 2 s timeout, and then answered without one).
+     */
+    @Test
+    void r1StreamsCreatedThroughANodeWithoutTheirReplicaAreAnsweredWithTheirLeader() throws Exception {
+        Connection c = connect(0);
+        JetStreamManagement jsm = c.jetStreamManagement();
+        JetStream js = c.jetStream();
+        java.util.Set<String> leaders = new java.util.TreeSet<>();
+        for (int i = 0; i < 6; i++) {
+            StreamInfo created = jsm.addStream(StreamConfiguration.builder().name("ONE" + i).subjects("one" + i)
+                    .replicas(1).build());
+            assertThat(created.getClusterInfo().getLeader()).as("leader of ONE%d", i).isNotEmpty();
+            leaders.add(created.getClusterInfo().getLeader());
+            assertThat(js.publish("one" + i, "x".getBytes()).getSeqno()).isEqualTo(1);
+        }
+        assertThat(leaders).as("R1 streams are spread over the nodes").hasSizeGreaterThan(1);
+    }
+
     @Test
     void aStepDownMovesTheLeaderToThePreferredPeer() throws Exception {
         Connection nc = connect(0);
