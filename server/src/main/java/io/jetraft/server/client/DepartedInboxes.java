@@ -40,6 +40,8 @@ public final class DepartedInboxes {
     private final ArrayDeque<Inbox> inboxes = new ArrayDeque<>();
     private final ArrayDeque<Held> held = new ArrayDeque<>();
     private boolean scheduled;
+    /** When the last inbox kept expires: until then routed messages are looked at, after it none is copied. */
+    private volatile long keptUntil = System.nanoTime();
 
     public DepartedInboxes(ScheduledExecutorService loop, Dispatcher dispatcher) {
         this.loop = loop;
@@ -57,6 +59,7 @@ public final class DepartedInboxes {
             return;
         }
         long until = System.nanoTime() + KEEP_NANOS;
+        keptUntil = until;
         run(() -> subjects.forEach(s -> inboxes.add(new Inbox(s, until))));
     }
 
@@ -65,7 +68,8 @@ public final class DepartedInboxes {
      * client's inbox. The message is valid only during the call; it is copied. Route's thread.
      */
     public void unclaimed(InboundMessage message) {
-        if (!isInbox(message.subject())) {
+        if (System.nanoTime() - keptUntil >= 0 || !isInbox(message.subject())) {
+            // no client left lately (nearly always): nothing to copy
             return;
         }
         int size = message.subjectLength() + message.replyLength() + message.totalLength();

@@ -92,11 +92,11 @@ final class AwaitingLeader {
      * the subject gets it again. It waits at most {@link #MAX_HOLD_NANOS}, as long as a hand-off takes.
      */
     void forwardToQueue(InternalMessage message, String queue) {
-        if (internal.queueServed(message.subject(), queue)) {
-            internal.publishToQueue(message.subject(), queue, message.reply(), message.headers(), message.data());
-            return;
+        int taken = internal.publishToQueue(message.subject(), queue, message.reply(), message.headers(),
+                message.data());
+        if (taken == 0) {
+            hold(message, queue, MAX_HOLD_NANOS);
         }
-        hold(message, queue, MAX_HOLD_NANOS);
     }
 
     private void hold(InternalMessage request) {

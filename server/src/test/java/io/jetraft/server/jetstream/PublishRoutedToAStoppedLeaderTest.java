@@ -55,10 +55,7 @@ class PublishRoutedToAStoppedLeaderTest {
     @Test
     void aPublishThatReachesANodeNoLongerLeadingIsStoredOnceAndAcknowledged() throws Exception {
         JetStreamManagement jsm = cluster.connect(0).jetStreamManagement();
-        jsm.addStream(StreamConfiguration.builder().name("FWD").subjects("fwd.>").replicas(3).build());
-        String leader = await().atMost(Duration.ofSeconds(10)).until(
-                () -> jsm.getStreamInfo("FWD").getClusterInfo().getLeader(), l -> l != null && !l.isEmpty());
-        int leading = Integer.parseInt(leader.substring(1)) - 1;
+        int leading = createStreamFwd(jsm);
         int other = (leading + 1) % 3;
         // the publisher: its answers go to a client on the third node (a route peer's own interest would reach only
         // the node it is connected to)
@@ -114,10 +111,7 @@ class PublishRoutedToAStoppedLeaderTest {
     @Test
     void aPubAckWaitsForThePublishersInboxInterest() throws Exception {
         JetStreamManagement jsm = cluster.connect(0).jetStreamManagement();
-        jsm.addStream(StreamConfiguration.builder().name("FWD").subjects("fwd.>").replicas(3).build());
-        String leader = await().atMost(Duration.ofSeconds(10)).until(
-                () -> jsm.getStreamInfo("FWD").getClusterInfo().getLeader(), l -> l != null && !l.isEmpty());
-        int leading = Integer.parseInt(leader.substring(1)) - 1;
+        int leading = createStreamFwd(jsm);
         FakeRoutePeer peer = peerOf(leading);
         // nobody has interest in the reply subject yet when the leader answers
         peer.send(rmsg("fwd.a", "late.reply.1", "first"));
@@ -129,6 +123,14 @@ class PublishRoutedToAStoppedLeaderTest {
         io.nats.client.Message ack = answers.nextMessage(Duration.ofSeconds(5));
         assertThat(ack).as("the PubAck, once the publisher's interest was known").isNotNull();
         assertThat(new String(ack.getData(), StandardCharsets.UTF_8)).contains("\"seq\":1");
+    }
+
+    /** Creates the R3 stream FWD (subjects fwd.>) and returns the index of the node that leads it. */
+    private static int createStreamFwd(JetStreamManagement jsm) throws Exception {
+        jsm.addStream(StreamConfiguration.builder().name("FWD").subjects("fwd.>").replicas(3).build());
+        String leader = await().atMost(Duration.ofSeconds(10)).until(
+                () -> jsm.getStreamInfo("FWD").getClusterInfo().getLeader(), l -> l != null && !l.isEmpty());
+        return Integer.parseInt(leader.substring(1)) - 1;
     }
 
     /** A hand-written route peer connected to node {@code i}, known to it once this returns. */
