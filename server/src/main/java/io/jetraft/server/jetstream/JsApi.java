@@ -296,8 +296,9 @@ final class JsApi {
 
     /**
      * Until the stream's leader serves it: this node knows the stream, its first subject has a subscriber here (its
-     * own, or through a route), and its group has a leader, as far as this node can tell (a node without a replica of the group, an R1 stream's
-     * elsewhere, knows the leader by its subscription alone; it waited the whole {@link #LEADER_WAIT} before).
+     * own, or through a route), and its group has a leader, as far as this node can tell (a node without a replica
+     * of the group, an R1 stream's elsewhere, knows the leader by its subscription alone; it waited the whole
+     * {@link #LEADER_WAIT} before).
      */
     private void pollLeader(String stream, long deadline, CompletableFuture<Void> done) {
         boolean led = !js.raft().streams().hosts(stream) || js.raft().streams().leader(stream).isPresent();
