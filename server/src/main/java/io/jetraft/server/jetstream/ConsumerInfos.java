@@ -44,7 +44,20 @@ final class ConsumerInfos {
             ConsumerState st = consumer.state();
             ConsumerActivity a = consumer.activity();
             DeliveryRules rules = DeliveryRules.fromConfig(streamName, consumer.name(), config);
-            long pending = new StreamStoreSource(stream).pendingAfter(rules.filters(), st.delivered().streamSeq());
+            StreamStoreSource source = new StreamStoreSource(stream);
+            long pending;
+            if (st.delivered().consumerSeq() == 0
+                    && rules.deliverPolicy() == DeliveryRules.DeliverPolicy.LAST_PER_SUBJECT) {
+                // as the engine starts: the last message of each subject (it counted every message, and jnats's
+                // KeyValue.keys() then waited its whole 2 s timeout for the ones that never came)
+                pending = source.lastPerSubject(rules.filters()).size();
+            } else if (st.delivered().consumerSeq() == 0
+                    && rules.deliverPolicy() == DeliveryRules.DeliverPolicy.BY_START_TIME) {
+                pending = source.pendingAfter(rules.filters(), Math.max(st.delivered().streamSeq(),
+                        source.firstSeqAtOrAfter(rules.optStartTimeNanos()) - 1));
+            } else {
+                pending = source.pendingAfter(rules.filters(), st.delivered().streamSeq());
+            }
             return new Progress(st.delivered().consumerSeq(), st.delivered().streamSeq(),
                     st.ackFloor().consumerSeq(), st.ackFloor().streamSeq(), st.pending().size(),
                     st.redelivered().size(), 0, pending, a.lastDeliveredNanos(), a.lastAckedNanos());

@@ -79,6 +79,12 @@ final class JsApi {
 
     /** A read forwarded to this node because it leads the stream ($JSR.<stream>.<api>). */
     void handleForwarded(String stream, InternalMessage m) {
+        if (js.ledStream(stream) == null) {
+            // it reached this node's leader subscription as the leadership moved away: to the new leader (it was
+            // answered 10008 here, although the new leader was there to serve it)
+            js.awaitingLeader().forward(m);
+            return;
+        }
         String api = m.subject().substring(("$JSR." + stream + ".").length());
         try {
             serveLocally(api, stream, m);
@@ -93,6 +99,12 @@ final class JsApi {
     private void route(String api, InternalMessage m) {
         String[] t = api.split("\\.");
         String reply = m.reply();
+        if (js.clustered() && js.raft().meta().peers().isEmpty()) {
+            // a cluster node that has not formed or joined the meta group yet (its routes are still connecting)
+            // knows no stream and no peer: as nats-server without a meta leader, it is not available yet (it
+            // answered a create for R3 "replicas > 1 not supported in non-clustered mode")
+            throw new ApiException(JsErrors.CLUSTER_NOT_AVAILABLE);
+        }
         switch (t[0]) {
             case "INFO" -> accountInfo(reply);
             case "STREAM" -> {
@@ -190,7 +202,14 @@ final class JsApi {
                 switch (t[0] + "." + t[1]) {
                     case "STREAM.INFO" -> send(m.reply(), streamInfo(stream, "stream_info", m.data()));
                     case "STREAM.MSG" -> msgGet(stream, m);
-                    case "CONSUMER.INFO" -> send(m.reply(), consumerInfo(stream, name(t, 3), "consumer_info"));
+                    case "CONSUMER.INFO" -> {
+                        if (led.consumer(name(t, 3)) == null) {
+                            // created moments ago: its engine runs from now on, and the info is the engine's (a
+                            // follower's create is answered with this info, before the first pull or delivery)
+                            js.raft().meta().stream(stream).ifPresent(led::refresh);
+                        }
+                        send(m.reply(), consumerInfo(stream, name(t, 3), "consumer_info"));
+                    }
                     case "CONSUMER.LIST" -> consumerList(stream, m);
                     case "DIRECT.GET" -> directGet(stream, t, m);
                     case "STREAM.LEADER" -> stepDown(groupOf(stream), m, "stream_leader_stepdown");

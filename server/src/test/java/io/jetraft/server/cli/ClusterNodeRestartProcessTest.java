@@ -1,6 +1,7 @@
 package io.jetraft.server.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.jetraft.server.node.JetraftNode;
 import io.jetraft.server.support.JetraftProcesses;
@@ -60,6 +61,9 @@ class ClusterNodeRestartProcessTest {
         processes = new JetraftProcesses(dir);
         Process first = processes.start("server", "-c", conf.toString(), "-n", "n3");
         JetraftProcesses.awaitHealthy(http, Duration.ofSeconds(60));
+        // n3 is healthy once it and one other node form the meta group; n1 joins it when its own route to n3 is up
+        await().atMost(Duration.ofSeconds(30)).until(() -> inProcess[0].jetstream().raftNode().meta().peers().size()
+                == 3);
         try (Connection nc = Nats.connect("nats://127.0.0.1:" + inProcess[0].clientPort())) {
             nc.jetStreamManagement().addStream(StreamConfiguration.builder().name("R3").subjects("r3").replicas(3)
                     .build());

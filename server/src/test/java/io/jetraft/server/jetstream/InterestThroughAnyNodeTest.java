@@ -9,18 +9,20 @@ import io.nats.client.JetStream;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.JetStreamSubscription;
 import io.nats.client.KeyValue;
-import io.nats.client.PullRequestOptions;
-import io.nats.client.api.ConsumerConfiguration;
-import io.nats.client.api.KeyValueWatcher;
-import io.nats.client.impl.NatsKeyValueWatchSubscription;
 import io.nats.client.Message;
+import io.nats.client.PullRequestOptions;
 import io.nats.client.PullSubscribeOptions;
 import io.nats.client.PushSubscribeOptions;
 import io.nats.client.Subscription;
+import io.nats.client.api.AckPolicy;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.DeliverPolicy;
 import io.nats.client.api.KeyValueConfiguration;
 import io.nats.client.api.KeyValueEntry;
+import io.nats.client.api.KeyValueWatcher;
 import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
+import io.nats.client.impl.NatsKeyValueWatchSubscription;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -150,6 +152,52 @@ class InterestThroughAnyNodeTest {
             }
         }
         assertThat(misses).isEmpty();
+    }
+
+    /**
+     * jnats's {@code KeyValue.keys()} asks a new last-per-subject consumer's info and reads as many messages as it says
+     * are pending: counted as every message (from a follower's create, answered before the leader ran the consumer),
+     * each keys() through a follower waited 2 s for messages that never came. Asked right after the create through
+     * every node, and shown in every node's /jsz (a follower counts from its own replica), it is one per subject.
+     */
+    @Test
+    void aNewLastPerSubjectConsumerCountsOneMessagePerSubjectPendingOnEveryNode() throws Exception {
+        Connection c0 = connect(0);
+        c0.keyValueManagement().create(KeyValueConfiguration.builder().name("P").replicas(3).maxHistoryPerKey(5)
+                .storageType(StorageType.File).build());
+        KeyValue kv0 = c0.keyValue("P");
+        kv0.put("k1", "v1");
+        kv0.put("k1", "v2");
+        kv0.put("k2", "v1");
+        List<String> wrong = new ArrayList<>();
+        for (int round = 0; round < 10; round++) {
+            for (int i = 0; i < 3; i++) {
+                JetStreamManagement jsm = connect(i).jetStreamManagement();
+                io.nats.client.api.ConsumerInfo ci = jsm.addOrUpdateConsumer("KV_P", ConsumerConfiguration.builder()
+                        .durable("d" + round + "n" + i).ackPolicy(AckPolicy.None)
+                        .deliverPolicy(DeliverPolicy.LastPerSubject).headersOnly(true).build());
+                io.nats.client.api.ConsumerInfo info = jsm.getConsumerInfo("KV_P", ci.getName());
+                if (ci.getNumPending() != 2 || info.getNumPending() != 2) {
+                    wrong.add("round " + round + " through n" + (i + 1) + ": created with " + ci.getNumPending()
+                            + " pending, then " + info.getNumPending());
+                }
+            }
+        }
+        for (int i = 0; i < 3; i++) {
+            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
+                            + cluster.node(i).httpPort() + "/jsz?consumers=true")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            com.fasterxml.jackson.databind.JsonNode stream = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(r.body()).path("account_details").path(0).path("stream_detail").path(0);
+            for (com.fasterxml.jackson.databind.JsonNode c : stream.path("consumer_detail")) {
+                if (c.path("num_pending").asLong() != 2) {
+                    wrong.add("/jsz of n" + (i + 1) + ": " + c.path("name").asText() + " with "
+                            + c.path("num_pending").asLong() + " pending");
+                }
+            }
+        }
+        assertThat(wrong).isEmpty();
     }
 
     @Test
