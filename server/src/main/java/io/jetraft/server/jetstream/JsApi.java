@@ -286,6 +286,12 @@ final class JsApi {
     private void respondWithInfo(String stream, String kind, String reply, boolean didCreate) {
         awaitLeader(stream, System.nanoTime() + LEADER_WAIT.toNanos()).whenComplete((v, err) -> {
             LedStream led = js.ledStream(stream);
+            if (led == null && !js.raft().streams().hosts(stream)) {
+                // no replica here: this node's view knows no leader or state; the leader's info is asked instead
+                // (the answer through such a node named no leader: every non-replica of an R3 stream on five nodes)
+                infoFromNonReplica(stream, kind, reply, didCreate);
+                return;
+            }
             Runnable answer = () -> {
                 ObjectNode info;
                 try {
@@ -305,6 +311,36 @@ final class JsApi {
                 answer.run();
             }
         });
+    }
+
+    private void infoFromNonReplica(String stream, String kind, String reply, boolean didCreate) {
+        js.internal().request("$JSR." + stream + ".STREAM.INFO." + stream, null, new byte[0], LEADERLESS_WAIT)
+                .whenComplete((r, err) -> {
+                    JsonNode info = null;
+                    if (err == null) {
+                        try {
+                            info = JSON.readTree(r.data());
+                        } catch (java.io.IOException e) {
+                            info = null;
+                        }
+                    }
+                    ObjectNode answer;
+                    if (info instanceof ObjectNode o && !o.has("error")) {
+                        answer = o;
+                        answer.put("type", TYPE + kind + "_response");
+                    } else {
+                        try {
+                            answer = streamInfoFromView(stream, kind);
+                        } catch (ApiException e) {
+                            error(reply, kind, e.error());
+                            return;
+                        }
+                    }
+                    if (kind.equals("stream_create")) {
+                        answer.put("did_create", didCreate);
+                    }
+                    send(reply, answer);
+                });
     }
 
     private CompletableFuture<Void> awaitLeader(String stream, long deadline) {

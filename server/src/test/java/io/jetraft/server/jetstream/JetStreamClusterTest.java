@@ -130,6 +130,37 @@ class JetStreamClusterTest {
         assertThat(leaders).as("R1 streams are spread over the nodes").hasSizeGreaterThan(1);
     }
 
+    /**
+     * An R2 stream on three nodes leaves one node without a replica (as an R3 stream on five nodes leaves two): a
+     * create through that node is answered with the leader's info, naming the leader and its replica (it named no
+     * leader: that node's view knows none).
+     */
+    @Test
+    void streamsCreatedThroughANodeWithoutAReplicaAreAnsweredWithTheLeadersInfo() throws Exception {
+        List<String> wrong = new ArrayList<>();
+        int throughNonReplica = 0;
+        // placement is random: streams are created, through each node in turn, until three went through a node
+        // that holds no replica of theirs
+        for (int i = 0; i < 40 && throughNonReplica < 3; i++) {
+            JetStreamManagement jsm = connect(i % 3).jetStreamManagement();
+            StreamInfo created = jsm.addStream(StreamConfiguration.builder().name("TWO" + i).subjects("two" + i)
+                    .replicas(2).build());
+            if (nodes[i % 3].jetstream().raftNode().streams().hosts("TWO" + i)) {
+                continue;
+            }
+            throughNonReplica++;
+            String leader = created.getClusterInfo().getLeader();
+            int replicas = created.getClusterInfo().getReplicas() == null ? 0
+                    : created.getClusterInfo().getReplicas().size();
+            if (leader == null || leader.isEmpty() || replicas != 1) {
+                wrong.add("TWO" + i + " through n" + (i % 3 + 1) + ": leader '" + leader + "', " + replicas
+                        + " replica(s)");
+            }
+        }
+        assertThat(throughNonReplica).isEqualTo(3);
+        assertThat(wrong).isEmpty();
+    }
+
     @Test
     void aStepDownMovesTheLeaderToThePreferredPeer() throws Exception {
         Connection nc = connect(0);
