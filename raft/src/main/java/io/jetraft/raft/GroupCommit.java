@@ -82,14 +82,11 @@ final class GroupCommit {
         try {
             proposing.execute(this::drain);
         } catch (RejectedExecutionException e) {
-            // the node is stopping: whatever waits fails, as a proposal to a closed group would
-            List<Pending> dropped;
-            synchronized (this) {
-                dropped = new ArrayList<>(queue);
-                queue.clear();
-                draining = false;
-            }
-            dropped.forEach(p -> p.reply().completeExceptionally(e));
+            // the node is stopping (its Raft server closed): what waits still goes out here and now, and the
+            // proposer sends it to the group's new leader (or fails it once it has closed itself). It was failed
+            // here: a lame-duck leader's last consumer acks, queued behind its writes held for the hand-off, were
+            // lost, and their messages came back after ack_wait
+            drain();
         }
     }
 

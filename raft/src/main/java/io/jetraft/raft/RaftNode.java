@@ -363,7 +363,9 @@ public final class RaftNode implements AutoCloseable {
         scheduler.shutdownNow();
         io.shutdownNow();
         transferStarters.shutdownNow();
-        proposing.shutdownNow();
+        // drains already scheduled still run (each group's queue goes out through the closing proposer); newer
+        // ones run on the thread that asks (GroupCommit)
+        proposing.shutdown();
         eventThread.shutdown();
         LOG.info("Raft node {}: port closed and {} group(s) stopped in {} ms", config.name(),
                 server == null ? 0 : count(server.getGroupIds()), (System.nanoTime() - started) / 1_000_000);
