@@ -18,13 +18,17 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * What the leader of a stream group does besides leading: brings the group in line with the meta state (a stream the
@@ -43,16 +47,24 @@ final class LeaderDuties {
     private final StreamLocator locator;
     private final StreamGroups streams;
     private final BooleanSupplier metaCaughtUp;
+    private final Supplier<CompletableFuture<Long>> metaBarrier;
     private final Clock clock;
     private final Set<String> expiring = ConcurrentHashMap.newKeySet();
+    /** Groups whose deletions wait for a meta read barrier: one at a time per group. */
+    private final Set<GroupName> confirming = ConcurrentHashMap.newKeySet();
+
+    /** A consumer of a stream (by its store name) that the meta state seemed to lack. */
+    private record ConsumerOf(String storeName, String consumer) {
+    }
 
     LeaderDuties(String node, Divisions divisions, StreamLocator locator, StreamGroups streams,
-                 BooleanSupplier metaCaughtUp, Clock clock) {
+                 BooleanSupplier metaCaughtUp, Supplier<CompletableFuture<Long>> metaBarrier, Clock clock) {
         this.node = node;
         this.divisions = divisions;
         this.locator = locator;
         this.streams = streams;
         this.metaCaughtUp = metaCaughtUp;
+        this.metaBarrier = metaBarrier;
         this.clock = clock;
     }
 
@@ -75,6 +87,7 @@ final class LeaderDuties {
         long youngerThan = EntryCodec.nanos(clock.instant()) - GRACE.toNanos();
         Set<String> attached = new HashSet<>(sm.streamNames());
         Set<String> inMeta = new HashSet<>();
+        List<ConsumerOf> consumersGone = new ArrayList<>();
         for (StreamRecord r : locator.streamsOf(g)) {
             inMeta.add(r.getStoreName());
             StreamLocator.Located at = new StreamLocator.Located(r, group.get());
@@ -92,22 +105,61 @@ final class LeaderDuties {
                 propose(at, StreamEntry.newBuilder().setUpdateLimits(UpdateLimits.newBuilder()
                         .setLimits(r.getLimits())));
             }
-            consumers(at, r, store.get(), youngerThan);
+            consumers(at, r, store.get(), youngerThan, consumersGone);
         }
-        if (metaCaughtUp.getAsBoolean()) {
-            for (String storeName : attached) {
-                if (!inMeta.contains(storeName)) {
-                    LOG.info("{}: stream '{}' was deleted in the meta state; detaching it from {}", node, storeName,
-                            g);
-                    StreamRecord gone = StreamRecord.newBuilder().setStoreName(storeName).build();
-                    propose(new StreamLocator.Located(gone, group.get()),
-                            StreamEntry.newBuilder().setDetachStream(DetachStream.getDefaultInstance()));
+        if (!metaCaughtUp.getAsBoolean()) {
+            return;
+        }
+        List<String> streamsGone = attached.stream().filter(s -> !inMeta.contains(s)).toList();
+        if ((streamsGone.isEmpty() && consumersGone.isEmpty()) || !confirming.add(g)) {
+            return;
+        }
+        metaBarrier.get().whenComplete((applied, t) -> {
+            try {
+                if (t != null) {
+                    LOG.debug("{}: the meta read barrier failed; deletions in {} wait: {}", node, g, t.toString());
+                } else {
+                    deleteWhatIsStillGone(g, sm, streamsGone, consumersGone);
                 }
+            } catch (RuntimeException e) {
+                LOG.debug("{}: leader duties of {} failed: {}", node, g, e.toString());
+            } finally {
+                confirming.remove(g);
             }
+        });
+    }
+
+    /** After the meta read barrier: what the meta state still lacks leaves the group. */
+    private void deleteWhatIsStillGone(GroupName g, StreamGroupStateMachine sm, List<String> streamsGone,
+                                       List<ConsumerOf> consumersGone) {
+        Optional<GroupRecord> group = locator.group(g);
+        if (group.isEmpty() || !led().containsKey(g)) {
+            return;
+        }
+        for (String storeName : streamsGone) {
+            if (locator.byStoreName(storeName).isEmpty() && sm.stream(storeName).isPresent()) {
+                LOG.info("{}: stream '{}' was deleted in the meta state; detaching it from {}", node, storeName, g);
+                StreamRecord gone = StreamRecord.newBuilder().setStoreName(storeName).build();
+                propose(new StreamLocator.Located(gone, group.get()),
+                        StreamEntry.newBuilder().setDetachStream(DetachStream.getDefaultInstance()));
+            }
+        }
+        for (ConsumerOf c : consumersGone) {
+            Optional<StreamRecord> r = locator.byStoreName(c.storeName());
+            Optional<StreamStore> store = sm.stream(c.storeName());
+            if (r.isEmpty() || store.isEmpty() || !store.get().consumerNames().contains(c.consumer())
+                    || r.get().getConsumersList().stream().anyMatch(x -> x.getName().equals(c.consumer()))) {
+                continue;
+            }
+            LOG.info("{}: consumer '{}' of stream '{}' was deleted in the meta state; deleting it", node,
+                    c.consumer(), r.get().getName());
+            propose(new StreamLocator.Located(r.get(), group.get()), StreamEntry.newBuilder()
+                    .setDeleteConsumer(DeleteConsumer.newBuilder().setName(c.consumer())));
         }
     }
 
-    private void consumers(StreamLocator.Located at, StreamRecord r, StreamStore store, long youngerThan) {
+    private void consumers(StreamLocator.Located at, StreamRecord r, StreamStore store, long youngerThan,
+                           List<ConsumerOf> gone) {
         Set<String> inStore = store.consumerNames();
         Set<String> inMeta = new HashSet<>();
         for (ConsumerRecord c : r.getConsumersList()) {
@@ -119,13 +171,9 @@ final class LeaderDuties {
                         .setName(c.getName()).setSettings(c.getSettings()).setStart(c.getStart())));
             }
         }
-        if (metaCaughtUp.getAsBoolean()) {
-            for (String c : inStore) {
-                if (!inMeta.contains(c)) {
-                    LOG.info("{}: consumer '{}' of stream '{}' was deleted in the meta state; deleting it", node, c,
-                            r.getName());
-                    propose(at, StreamEntry.newBuilder().setDeleteConsumer(DeleteConsumer.newBuilder().setName(c)));
-                }
+        for (String c : inStore) {
+            if (!inMeta.contains(c)) {
+                gone.add(new ConsumerOf(r.getStoreName(), c));
             }
         }
     }

@@ -156,7 +156,8 @@ public final class RaftNode implements AutoCloseable {
         });
         handOff.recordPreferredLeadersWith(meta::setPreferredLeader);
         balancer = new GroupBalancer(config, divisions, locator, health, handOff, System::nanoTime);
-        duties = new LeaderDuties(config.name(), divisions, locator, streams, this::metaCaughtUp, config.clock());
+        duties = new LeaderDuties(config.name(), divisions, locator, streams, this::metaCaughtUp,
+                () -> proposer.readBarrier(GroupName.META, META_GROUP), config.clock());
         events.onMetaChanged(reconciler::request);
         events.onLeaderReady(g -> {
             if (!g.isMeta()) {
@@ -256,6 +257,11 @@ public final class RaftNode implements AutoCloseable {
 
     public String name() {
         return config.name();
+    }
+
+    /** Brings the stream groups this node leads in line with its meta state now, on the calling thread (tests). */
+    void reconcileLedGroups() {
+        duties.reconcile();
     }
 
     /** The meta group: forming it, streams, consumers. */
