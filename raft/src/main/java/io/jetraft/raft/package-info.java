@@ -55,7 +55,9 @@
  *   <li><b>An entry that cannot be decoded or applied</b> (a newer version's entry, a failing store) is logged with
  *       its group, stream and index and {@code applyTransaction} throws: Ratis then closes that group's division on
  *       this node (never skipping the entry; nothing after it is applied). The group reports {@code HALTED} with the
- *       index and reason in its health; other groups go on; a restart retries the same entry. User errors (limits,
+ *       index and reason in its health; other groups go on; a restart retries the same entry once a leader of the
+ *       group says it is committed (no log metadata entry records the commit index: it cost every write a second
+ *       log entry and fsync on every replica). User errors (limits,
  *       expectations) are never exceptions: they are refusals in the reply.</li>
  *   <li><b>Snapshots</b> are files in each group's {@code sm/} directory: the store's group snapshot (every stream of
  *       the group at one applied index, verified in full before a restore changes anything) or the meta records;

@@ -35,6 +35,13 @@ import java.util.concurrent.TimeUnit;
  * start a new appender for the follower but skips it (it asks the ended thread whether it is still running), and the
  * follower gets nothing more in that group while this node leads it: a restarted node "catching up" for 90 s. Here the
  * appender asks its leader state for a new one itself.
+ *
+ * <p>Fourth: a follower hears of a new commit index at once. Ratis's appender loop means to send one when the
+ * follower's commit index lags the leader's, but with no new entry to send it builds no request, and the follower
+ * waits for the next heartbeat (up to half the election timeout). Ratis's log metadata entries hid this (each commit
+ * was followed by an entry); without them followers applied writes up to a heartbeat late. Here such a loop sends
+ * a heartbeat instead, once per commit index, when no data request is in flight (one in flight is answered, and
+ * the loop looks again).
  */
 final class FollowerHintLogAppender extends GrpcLogAppender {
 
@@ -49,8 +56,25 @@ final class FollowerHintLogAppender extends GrpcLogAppender {
         matchIndexField(follower.getClass());
     }
 
+    /** The highest commit index a request to this follower carried; guarded by the appender's lock. */
+    private long commitSent = -1;
+
     @Override
     public AppendEntriesRequestProto newAppendEntriesRequest(long callId, boolean heartbeat) throws RaftLogIOException {
+        AppendEntriesRequestProto r = newRequest(callId, heartbeat);
+        if (r == null && !heartbeat) {
+            long commit = getRaftLog().getLastCommittedIndex();
+            if (commit > commitSent && commit > getFollower().getCommitIndex() && !hasPendingDataRequests()) {
+                r = newRequest(callId, true);
+            }
+        }
+        if (r != null && r.hasPreviousLog()) {
+            commitSent = Math.max(commitSent, r.getLeaderCommit());
+        }
+        return r;
+    }
+
+    private AppendEntriesRequestProto newRequest(long callId, boolean heartbeat) throws RaftLogIOException {
         for (int attempt = 1; ; attempt++) {
             long next = getFollower().getNextIndex();
             try {
