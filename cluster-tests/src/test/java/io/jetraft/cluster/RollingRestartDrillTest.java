@@ -125,6 +125,8 @@ class RollingRestartDrillTest {
         final List<Publisher> publishers = new ArrayList<>();
         final List<Consumer> consumers = new ArrayList<>();
         final long startedAt = System.nanoTime();
+        /** The same moment by the wall clock, to place the nodes' log lines on the timeline. */
+        final java.time.Instant startedAtWall = java.time.Instant.now();
         /** What happened when (ms since the round started), printed at its end. */
         final List<String> timeline = new CopyOnWriteArrayList<>();
 
@@ -252,7 +254,8 @@ class RollingRestartDrillTest {
             long failures = publishers.stream().mapToLong(p -> p.failures.get()).sum();
             System.out.printf("DRILL round %d: %d messages acknowledged, %d publish attempts failed; longest pauses "
                     + "while each node restarted: %s%n", number, ackedCount(), failures, pauses);
-            Stream.concat(timeline.stream(), publishers.stream().flatMap(p -> p.failed.stream()))
+            Stream.concat(Stream.concat(timeline.stream(), publishers.stream().flatMap(p -> p.failed.stream())),
+                            cluster.nodes().stream().flatMap(n -> leadershipLines(n).stream()))
                     .sorted(Comparator.comparingLong(l -> Long.parseLong(l.substring(0, l.indexOf(' ')))))
                     .forEach(l -> System.out.println("DRILL round " + number + " at " + l));
 
@@ -321,6 +324,31 @@ class RollingRestartDrillTest {
                     .as("publish attempts that failed (the publishers retried each until acknowledged)").isEmpty();
             return "round " + number + ": " + ackedCount() + " acknowledged, " + failures + " failed, pauses "
                     + pauses + ", redeliveries " + redelivered;
+        }
+
+        /**
+         * The lines of a node's log that explain a pause, placed on the timeline: the lame-duck steps, the groups'
+         * hand-backs to their preferred leaders, and each stream leader's start.
+         */
+        List<String> leadershipLines(NodeProcess n) {
+            java.time.format.DateTimeFormatter format = java.time.format.DateTimeFormatter
+                    .ofPattern("yyyy/MM/dd HH:mm:ss.SSSSSS");
+            java.util.regex.Pattern line = java.util.regex.Pattern
+                    .compile("^\\[\\d+] (\\d{4}/\\d\\d/\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{6}) \\[\\w+] (.*)$");
+            List<String> out = new ArrayList<>();
+            for (String l : n.logText().split("\n")) {
+                java.util.regex.Matcher m = line.matcher(l);
+                if (!m.matches() || !(m.group(2).contains("Lame duck step") || m.group(2).contains("handed back")
+                        || m.group(2).contains("is led by this node") || m.group(2).contains("led by this node from term") || m.group(2).startsWith("Trapped"))) {
+                    continue;
+                }
+                long at = java.time.Duration.between(startedAtWall, java.time.LocalDateTime.parse(m.group(1), format)
+                        .atZone(java.time.ZoneId.systemDefault()).toInstant()).toMillis();
+                if (at >= 0) {
+                    out.add(at + " ms [" + n.name() + " log] " + m.group(2));
+                }
+            }
+            return out;
         }
 
         long ackedCount() {

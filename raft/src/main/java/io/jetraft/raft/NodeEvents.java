@@ -56,7 +56,6 @@ final class NodeEvents implements GroupEvents {
 
     @Override
     public void leaderReady(GroupName group, long term) {
-        LOG.debug("{}: {} is led by this node from term {}", node, group, term);
         dispatch(new LeaderChange(group, Optional.of(node), true, term));
         run(() -> onLeaderReady.accept(group));
     }

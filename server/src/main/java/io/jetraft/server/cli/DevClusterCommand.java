@@ -130,6 +130,8 @@ public final class DevClusterCommand implements Callable<Integer> {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.add("-Xmx256m");
+        // a node uses ~48 MB of class metadata; below this threshold the JVM collects (a full GC with Serial) as it grows
+        cmd.add("-XX:MetaspaceSize=96m");
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(JetraftCommand.class.getName());
