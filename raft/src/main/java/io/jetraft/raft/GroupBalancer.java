@@ -80,12 +80,8 @@ final class GroupBalancer {
                 readySince.remove(g);
                 String to = preferred.get();
                 LOG.info("{}: handing {} back to its preferred leader {}", config.name(), g, to);
-                handOff.handBack(g, to).whenComplete((moved, err) -> {
-                    moving.remove(g);
-                    if (!Boolean.TRUE.equals(moved)) {
-                        LOG.info("{}: {} did not move to {} (retrying later)", config.name(), g, to);
-                    }
-                });
+                // the hand-off logs its outcome; one that did not move is tried again once the peer is ready again
+                handOff.handBack(g, to, () -> unavailable.test(to)).whenComplete((moved, err) -> moving.remove(g));
             }
         }
     }

@@ -26,6 +26,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 /**
  * Hands this node's leaderships to other peers: all groups at once within a bound (lame-duck mode), one group on a
@@ -191,18 +192,35 @@ public final class LeadershipHandOff {
      * Hands one group this node leads to {@code peer} (its preferred leader, back from a restart), the way a
      * step-down does: new writes wait for the new leader, so the target catches up with a log that stands still.
      * A plain Ratis transfer under steady writes took 1.6-2.2 s in the rolling drill (the target never quite caught
-     * up), long enough for a publisher to time out; a step-down takes tens of milliseconds. Runs off the caller's
-     * thread; completes with whether the leadership moved to {@code peer}.
+     * up), long enough for a publisher to time out; a step-down takes tens of milliseconds. Given up as soon as
+     * {@code unavailable} says the peer cannot take over (it entered lame-duck mode after it was chosen). Runs off
+     * the caller's thread; completes with whether the leadership moved to {@code peer}.
      */
-    public CompletableFuture<Boolean> handBack(GroupName group, String peer) {
+    public CompletableFuture<Boolean> handBack(GroupName group, String peer, BooleanSupplier unavailable) {
         return CompletableFuture.supplyAsync(() -> {
-            GroupTransfer t = handOff(group, Optional.of(peer));
-            return t.moved() && t.newLeader().or(t::target).map(peer::equals).orElse(false);
+            GroupTransfer t = handOff(group, Optional.of(peer), unavailable);
+            boolean moved = t.moved() && t.newLeader().or(t::target).map(peer::equals).orElse(false);
+            LOG.info("{}: {} {} to {} in {} ms ({})", config.name(), group, moved ? "handed back" : "not handed back",
+                    peer, t.took().toMillis(), t.outcome() + ": " + t.detail());
+            return moved;
         }, starters);
     }
 
+    /**
+     * The longest one Ratis request of a hand-back waits: while it is pending the group takes no write, and it
+     * cannot be cancelled. A peer that entered lame-duck mode just after the balancer chose it accepts the transfer
+     * but, its elections paused, never stands: its group's publishes waited the whole 1 s bound in the rolling drill.
+     * A target that can take over stands within ~100 ms (80-180 ms in the drill; once this node voted, it is no
+     * longer leader and the attempt no longer matters); a slower one is asked again, with the log still held.
+     */
+    static final Duration HAND_BACK_ATTEMPT = Duration.ofMillis(500);
+
     /** To {@code to} only when given, else to the most up-to-date current follower. */
     private GroupTransfer handOff(GroupName group, Optional<String> to) {
+        return handOff(group, to, () -> false);
+    }
+
+    private GroupTransfer handOff(GroupName group, Optional<String> to, BooleanSupplier targetUnavailable) {
         RaftServer.Division d = divisions.get(group);
         if (d == null || !d.getInfo().isLeader()) {
             return new GroupTransfer(group, TransferOutcome.FAILED, Optional.empty(), health.leader(group),
@@ -214,8 +232,15 @@ public final class LeadershipHandOff {
         proposer.hold(d.getGroup().getGroupId());
         try {
             LeadershipTransfer t = newTransfer(group, d, started);
+            if (to.isPresent()) {
+                t.withAttempts(HAND_BACK_ATTEMPT);
+            }
             t.start(deadline, to, to.isPresent());
             while (!t.outcome().isDone() && System.nanoTime() < deadline) {
+                if (targetUnavailable.getAsBoolean()) {
+                    t.abandon("the target became unavailable (lame-duck mode or gone)");
+                    break;
+                }
                 t.poll();
                 sleep(POLL.toNanos());
             }

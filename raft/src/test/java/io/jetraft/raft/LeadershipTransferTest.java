@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
@@ -226,5 +227,60 @@ class LeadershipTransferTest {
 
         n1.leadership().resumeElections();
         cluster.restart(cluster.indexOf(newLeader));
+    }
+
+    /**
+     * The balancer chose a peer that entered lame-duck mode a moment later (seen in the rolling drill): the peer
+     * accepts Ratis's transfer but, its elections paused, never stands, and the group takes no write until the
+     * hand-back ends. Once the server layer calls the peer unavailable, the hand-back gives up (within one Ratis
+     * attempt), not at the transfer bound (here 20 s; the drill's publishes waited the whole 1 s), and the group goes
+     * on under its leader.
+     */
+    @Test
+    void aHandBackToAPeerThatBecameUnavailableGivesUpAndTheGroupGoesOn() {
+        cluster = new TestCluster(dir, 3).withTiming(TestCluster.fastTiming().withTransferBound(Duration.ofSeconds(20)));
+        cluster.start();
+        streamsLedByFirstNode(1);
+        RaftNode n1 = cluster.node(0);
+        GroupName g = cluster.groupOf("T0");
+        cluster.node(1).leadership().pauseElections();
+        java.util.concurrent.atomic.AtomicBoolean leaving = new java.util.concurrent.atomic.AtomicBoolean();
+
+        long started = System.nanoTime();
+        CompletableFuture<Boolean> moved = n1.leadership().handBack(g, "n2", leaving::get);
+        // the server layer hears of the peer's lame-duck mode a moment after the hand-back began
+        await().pollDelay(Duration.ofMillis(100)).until(() -> true);
+        leaving.set(true);
+        assertThat(moved.join()).isFalse();
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+        assertThat(n1.streams().isLeader("T0")).isTrue();
+        // far below the 20 s transfer bound the writes would otherwise have waited
+        assertThat(took).isLessThan(Duration.ofSeconds(10));
+        assertThat(n1.streams().publish("T0", List.of(Publish.of("x", new byte[1]))).join().get(0).isOk()).isTrue();
+        cluster.node(1).leadership().resumeElections();
+    }
+
+    /**
+     * A hand-back whose target is slow to stand is asked again (Ratis requests of 0.5 s each) while the writes stay
+     * held, so the target still wins with the log it has: a paused target that resumes after two attempts (as a
+     * restarted node busy for a second would) takes the group.
+     */
+    @Test
+    void aHandBackWhoseTargetIsSlowToStandIsAskedAgainUntilItTakesOver() {
+        cluster = new TestCluster(dir, 3).withTiming(TestCluster.fastTiming().withTransferBound(Duration.ofSeconds(20)));
+        cluster.start();
+        streamsLedByFirstNode(1);
+        RaftNode n1 = cluster.node(0);
+        GroupName g = cluster.groupOf("T0");
+        RaftNode n2 = cluster.node(1);
+        n2.leadership().pauseElections();
+
+        CompletableFuture<Boolean> moved = n1.leadership().handBack(g, "n2", () -> false);
+        await().pollDelay(LeadershipHandOff.HAND_BACK_ATTEMPT.multipliedBy(2).plusMillis(200)).until(() -> true);
+        n2.leadership().resumeElections();
+
+        assertThat(moved.join()).isTrue();
+        await().atMost(TestCluster.WAIT).until(() -> n2.streams().isLeader("T0"));
     }
 }

@@ -57,6 +57,12 @@ public final class LeadershipTransfer {
     private volatile long deadlineNanos;
     /** Ratis refused because this node, just elected, has not committed its first entry yet: ask again at a poll. */
     private volatile boolean askAgain;
+    /**
+     * The longest one Ratis transfer request may wait (0: until the deadline). Ratis takes no write in the group while
+     * its transfer is pending, and its transfer cannot be cancelled: shorter attempts, asked again while this node
+     * still leads, let {@link #abandon} free the group soon after the target turned out unable to take over.
+     */
+    private volatile long attemptNanos;
 
     /**
      * @param startedNanos when the whole (parallel) transfer started, by {@code nanoTime}: each group reports its
@@ -141,8 +147,28 @@ public final class LeadershipTransfer {
         return result;
     }
 
+    /** Ratis transfer requests of at most {@code attempt} each (see {@link #attemptNanos}); before {@link #start}. */
+    public LeadershipTransfer withAttempts(Duration attempt) {
+        this.attemptNanos = attempt.toNanos();
+        return this;
+    }
+
+    /**
+     * Gives the transfer up (the target cannot take over: it is leaving or gone), as {@code FAILED}. Ratis's request
+     * may still be pending for up to one attempt, and is not asked again.
+     */
+    public void abandon(String why) {
+        if (state.get() == State.REQUESTED && otherLeader().isEmpty() && !electedTarget()) {
+            finish(State.FAILED, Optional.empty(), why);
+        } else {
+            poll();
+        }
+    }
+
     private void request() {
-        long timeoutMs = Math.max(1, (deadlineNanos - nanoTime.getAsLong()) / 1_000_000);
+        long remaining = deadlineNanos - nanoTime.getAsLong();
+        long attempt = attemptNanos > 0 ? Math.min(attemptNanos, remaining) : remaining;
+        long timeoutMs = Math.max(1, attempt / 1_000_000);
         try {
             server.transferLeadershipAsync(new TransferLeadershipRequest(clientId, division.getId(),
                             division.getGroup().getGroupId(), callId, RaftPeerId.valueOf(target), timeoutMs))
@@ -204,6 +230,12 @@ public final class LeadershipTransfer {
         }
     }
 
+    /** Whether a Ratis attempt that timed out with this node still leading is asked again (attempts, time left). */
+    private boolean attemptsLeft(Throwable failure) {
+        return attemptNanos > 0 && String.valueOf(failure.getMessage()).contains("TIMED_OUT")
+                && division.getInfo().isLeader() && deadlineNanos - nanoTime.getAsLong() > attemptNanos / 4;
+    }
+
     /** The deadline passed: a transfer still waiting ends as {@code TIMED_OUT} (Ratis may still complete it). */
     public void expire() {
         poll();
@@ -247,6 +279,9 @@ public final class LeadershipTransfer {
                 : reply.isSuccess() ? null : reply.getException();
         if (failure == null) {
             finish(State.MOVED, Optional.of(target), "lag at start " + targetLag);
+        } else if (state.get() == State.REQUESTED && attemptsLeft(failure)) {
+            // one bounded attempt ended, the target has not stood yet: the log stands still, so it still can
+            askAgain = true;
         } else if (failure instanceof LeaderNotReadyException && nanoTime.getAsLong() < deadlineNanos) {
             // a leader elected moments ago (a group that had just formed, or just moved here) refuses to hand over
             // until its first entry commits, a few milliseconds; seen when lame-duck mode began right after a start
