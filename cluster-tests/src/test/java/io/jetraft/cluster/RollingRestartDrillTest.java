@@ -29,6 +29,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -73,6 +74,8 @@ class RollingRestartDrillTest {
 
     private static final int STREAMS = 3;
     private static final int ROUNDS = Integer.getInteger("jetraft.drill.rounds", 1);
+    /** A publish acknowledged this long after it was sent is shown on the timeline. */
+    private static final long SLOW_PUBLISH_MS = 250;
 
     @TempDir
     Path dir;
@@ -339,7 +342,8 @@ class RollingRestartDrillTest {
             for (String l : n.logText().split("\n")) {
                 java.util.regex.Matcher m = line.matcher(l);
                 if (!m.matches() || !(m.group(2).contains("Lame duck step") || m.group(2).contains("handed back")
-                        || m.group(2).contains("is led by this node") || m.group(2).contains("led by this node from term") || m.group(2).startsWith("Trapped"))) {
+                        || m.group(2).contains("is led by this node") || m.group(2).contains("from term")
+                        || m.group(2).startsWith("Trapped") || l.contains("[DBG]"))) {
                     continue;
                 }
                 long at = java.time.Duration.between(startedAtWall, java.time.LocalDateTime.parse(m.group(1), format)
@@ -472,8 +476,15 @@ class RollingRestartDrillTest {
                     String id = "p" + stream + "-" + k;
                     gate.readLock().lock();
                     try {
+                        long sent = System.nanoTime();
                         js.publish("d" + stream + ".x", id.getBytes(StandardCharsets.UTF_8),
                                 PublishOptions.builder().messageId(id).build());
+                        long took = (System.nanoTime() - sent) / 1_000_000;
+                        if (took >= SLOW_PUBLISH_MS) {
+                            timeline.add(sinceStart(sent) + " ms publisher " + stream + "'s " + id + " sent via "
+                                    + connection.getServerInfo().getServerName() + ", acknowledged " + took
+                                    + " ms later");
+                        }
                         acked.add(id);
                         retrying = null;
                         pause.progress(System.nanoTime());
@@ -511,7 +522,11 @@ class RollingRestartDrillTest {
                             sub = connection.jetStream().subscribe(null, PullSubscribeOptions.bind("D" + stream,
                                     "drill"));
                         }
-                        for (Message m : sub.fetch(100, Duration.ofMillis(500))) {
+                        // iterate, not fetch: fetch hands its messages over only when its 500 ms wait ends, so every
+                        // pause measured through it was rounded up to a multiple of 500 ms; iterate yields each
+                        // message as it arrives
+                        for (Iterator<Message> it = sub.iterate(100, Duration.ofMillis(500)); it.hasNext(); ) {
+                            Message m = it.next();
                             if (received.add(new String(m.getData(), StandardCharsets.UTF_8))) {
                                 pause.progress(System.nanoTime());
                             }

@@ -238,7 +238,8 @@ class LeadershipTransferTest {
      */
     @Test
     void aHandBackToAPeerThatBecameUnavailableGivesUpAndTheGroupGoesOn() {
-        cluster = new TestCluster(dir, 3).withTiming(TestCluster.fastTiming().withTransferBound(Duration.ofSeconds(20)));
+        cluster = new TestCluster(dir, 3)
+                .withTiming(TestCluster.fastTiming().withTransferBound(Duration.ofSeconds(20)));
         cluster.start();
         streamsLedByFirstNode(1);
         RaftNode n1 = cluster.node(0);
@@ -268,7 +269,8 @@ class LeadershipTransferTest {
      */
     @Test
     void aHandBackWhoseTargetIsSlowToStandIsAskedAgainUntilItTakesOver() {
-        cluster = new TestCluster(dir, 3).withTiming(TestCluster.fastTiming().withTransferBound(Duration.ofSeconds(20)));
+        cluster = new TestCluster(dir, 3)
+                .withTiming(TestCluster.fastTiming().withTransferBound(Duration.ofSeconds(20)));
         cluster.start();
         streamsLedByFirstNode(1);
         RaftNode n1 = cluster.node(0);

@@ -76,6 +76,14 @@ public final class LogSetup {
             if (ratis != null) {
                 ctx.getLogger("org.apache.ratis").setLevel(Level.toLevel(ratis, Level.WARN));
             }
+            // single loggers, for diagnosing one part by hand: -Djetraft.log.levels=io.jetraft.raft.Proposer=DEBUG,...
+            for (String pair : System.getProperty("jetraft.log.levels", "").split(",")) {
+                int eq = pair.indexOf('=');
+                if (eq > 0) {
+                    ctx.getLogger(pair.substring(0, eq).trim()).setLevel(Level.toLevel(pair.substring(eq + 1).trim(),
+                            Level.INFO));
+                }
+            }
         }
     }
 
