@@ -1,5 +1,6 @@
 package io.jetraft.raft.grpc;
 
+import io.jetraft.raft.stream.StreamGroupStateMachine;
 import org.apache.ratis.grpc.server.GrpcLogAppender;
 import org.apache.ratis.proto.RaftProtos.AppendEntriesRequestProto;
 import org.apache.ratis.server.RaftServer;
@@ -44,7 +45,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * waits for the next heartbeat (up to half the election timeout). Ratis's log metadata entries hid this (each commit
  * was followed by an entry); without them followers applied writes up to a heartbeat late. Here such a loop sends
  * a heartbeat instead, once per commit index, when no data request is in flight (one in flight is answered, and
- * the loop looks again) and no write has carried the commit index within {@link #HINT_DELAY_NANOS}.
+ * the loop looks again) and, in a stream group, no write has carried the commit index within
+ * {@link #HINT_DELAY_NANOS}.
  */
 final class FollowerHintLogAppender extends GrpcLogAppender {
 
@@ -54,9 +56,10 @@ final class FollowerHintLogAppender extends GrpcLogAppender {
     /** Ratis keeps the match index in a private field of its FollowerInfo implementation; resolved once. */
     private static volatile Field matchIndexField;
     /**
-     * How long a new commit index waits for a write to carry it before a hint goes alone. Sent at once after every
-     * commit, the hints doubled the latency of one-at-a-time R3 publishes (jetraft bench js, sync, warm: p50 1.33-1.47
-     * ms without them, 2.6-2.8 ms with), while under steady writes the next append carries the commit index anyway.
+     * How long a new commit index of a stream group waits for a write to carry it before a hint goes alone. Sent at
+     * once after every commit, the hints doubled the latency of one-at-a-time R3 publishes (jetraft bench js, sync,
+     * warm: p50 1.33-1.47 ms without them, 2.6-2.8 ms with), while under steady writes the next append carries the
+     * commit index anyway.
      */
     private static final long HINT_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     private static final ScheduledExecutorService HINTS = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -68,7 +71,13 @@ final class FollowerHintLogAppender extends GrpcLogAppender {
     FollowerHintLogAppender(RaftServer.Division server, LeaderState leaderState, FollowerInfo follower) {
         super(server, leaderState, follower);
         matchIndexField(follower.getClass());
+        // the meta group's hints go at once: a node that proposed a change through its follower replica reads its
+        // own meta state right after (a stream created, then its consumer), and meta writes are few
+        this.hintDelayNanos = server.getStateMachine() instanceof StreamGroupStateMachine ? HINT_DELAY_NANOS : 0;
     }
+
+    /** {@link #HINT_DELAY_NANOS} for a stream group, 0 for the meta group. */
+    private final long hintDelayNanos;
 
     /** The highest commit index a request to this follower carried; guarded by the appender's lock. */
     private long commitSent = -1;
@@ -88,7 +97,7 @@ final class FollowerHintLogAppender extends GrpcLogAppender {
                     hintFor = commit;
                     hintSince = now;
                 }
-                long wait = HINT_DELAY_NANOS - (now - hintSince);
+                long wait = hintDelayNanos - (now - hintSince);
                 if (wait <= 0) {
                     r = newRequest(callId, true);
                 } else {
