@@ -825,7 +825,9 @@ final class JsApi {
             });
             return;
         }
-        if (js.raft().streams().leader(stream).isEmpty()) {
+        // a node with a replica of the stream waits until it knows the leader; one without (an R1 stream on another
+        // node) never will, and asks the leader's subscription at once, which is resent until the leader takes it
+        if (js.raft().streams().hosts(stream) && js.raft().streams().leader(stream).isEmpty()) {
             if (System.nanoTime() < deadline) {
                 retryLater(() -> sendConsumerInfoWhenRunning(stream, consumer, reply, deadline));
             } else {

@@ -16,6 +16,7 @@ import io.nats.client.Message;
 import io.nats.client.Nats;
 import io.nats.client.PullSubscribeOptions;
 import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.ConsumerInfo;
 import io.nats.client.api.StreamConfiguration;
 import io.nats.client.api.StreamInfo;
 import java.nio.file.Path;
@@ -126,6 +127,10 @@ class JetStreamClusterTest {
             assertThat(created.getClusterInfo().getLeader()).as("leader of ONE%d", i).isNotEmpty();
             leaders.add(created.getClusterInfo().getLeader());
             assertThat(js.publish("one" + i, "x".getBytes()).getSeqno()).isEqualTo(1);
+            // and so is a consumer created through that node (it waited 5 s for a leader it could not see, past
+            // jnats's 2 s timeout: "Timeout or no response waiting for NATS JetStream server")
+            ConsumerInfo ci = jsm.addOrUpdateConsumer("ONE" + i, ConsumerConfiguration.builder().durable("d").build());
+            assertThat(ci.getNumPending()).as("pending of ONE%d's consumer", i).isEqualTo(1);
         }
         assertThat(leaders).as("R1 streams are spread over the nodes").hasSizeGreaterThan(1);
     }
