@@ -238,10 +238,7 @@ class LeadershipTransferTest {
      */
     @Test
     void aHandBackToAPeerThatBecameUnavailableGivesUpAndTheGroupGoesOn() {
-        cluster = new TestCluster(dir, 3)
-                .withTiming(TestCluster.fastTiming().withTransferBound(Duration.ofSeconds(20)));
-        cluster.start();
-        streamsLedByFirstNode(1);
+        startWithStreamLedByFirstNodeAndLongTransferBound();
         RaftNode n1 = cluster.node(0);
         GroupName g = cluster.groupOf("T0");
         cluster.node(1).leadership().pauseElections();
@@ -269,10 +266,7 @@ class LeadershipTransferTest {
      */
     @Test
     void aHandBackWhoseTargetIsSlowToStandIsAskedAgainUntilItTakesOver() {
-        cluster = new TestCluster(dir, 3)
-                .withTiming(TestCluster.fastTiming().withTransferBound(Duration.ofSeconds(20)));
-        cluster.start();
-        streamsLedByFirstNode(1);
+        startWithStreamLedByFirstNodeAndLongTransferBound();
         RaftNode n1 = cluster.node(0);
         GroupName g = cluster.groupOf("T0");
         RaftNode n2 = cluster.node(1);
@@ -284,5 +278,13 @@ class LeadershipTransferTest {
 
         assertThat(moved.join()).isTrue();
         await().atMost(TestCluster.WAIT).until(() -> n2.streams().isLeader("T0"));
+    }
+
+    /** Three nodes, a 20 s transfer bound (far above any hand-back's), stream T0 led by n1 with current followers. */
+    private void startWithStreamLedByFirstNodeAndLongTransferBound() {
+        cluster = new TestCluster(dir, 3)
+                .withTiming(TestCluster.fastTiming().withTransferBound(Duration.ofSeconds(20)));
+        cluster.start();
+        streamsLedByFirstNode(1);
     }
 }
