@@ -99,6 +99,28 @@ final class AwaitingLeader {
         }
     }
 
+    /**
+     * Waits until nothing is held any more (sent, or expired) or {@code deadlineNanos} ({@link System#nanoTime})
+     * has passed; returns how many are still held. Called as JetStream closes, from a thread that may block.
+     */
+    int awaitSent(long deadlineNanos) {
+        while (true) {
+            int left;
+            synchronized (this) {
+                left = held.size();
+            }
+            if (left == 0 || System.nanoTime() - deadlineNanos >= 0) {
+                return left;
+            }
+            try {
+                Thread.sleep(RETRY_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return left;
+            }
+        }
+    }
+
     private void hold(InternalMessage request) {
         long hold = NO_WAIT_HOLD_NANOS;
         if (request.subject().startsWith("$JS.API.CONSUMER.MSG.NEXT.")) {

@@ -26,6 +26,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -59,6 +60,8 @@ public final class JetStreamService implements AutoCloseable {
     private final AtomicLong apiTotal = new AtomicLong();
     private final AtomicLong apiErrors = new AtomicLong();
     private volatile boolean streamLayerStopped;
+    /** The stops of the streams this node led when its stream layer stopped (they run on each stream's executor). */
+    private final List<CompletableFuture<Void>> stopping = new java.util.concurrent.CopyOnWriteArrayList<>();
     private NodeStore store;
     private RaftNode raft;
     private JsApi api;
@@ -533,9 +536,36 @@ public final class JetStreamService implements AutoCloseable {
             }
         }
         for (LedStream l : led.values()) {
-            l.executor().execute(l::stop);
+            stopping.add(CompletableFuture.runAsync(l::stop, l.executor()));
         }
         led.clear();
+    }
+
+    /**
+     * Lets the acks and pulls held for a new stream leader go out before JetStream closes (the routes close after
+     * it), waiting at most {@code maxNanos}: the streams this node led stop first, and what reaches them after
+     * that is held too. A lame-duck leader closes ~40 ms after its hand-off, often before the new leader's
+     * subscription has reached it, and everything still held was dropped: a consumer on another node lost the
+     * acks of a whole fetched batch (its messages stayed pending for ack_wait).
+     */
+    private void forwardHeldBeforeClosing(long maxNanos) {
+        long deadline = System.nanoTime() + maxNanos;
+        try {
+            CompletableFuture.allOf(stopping.toArray(CompletableFuture[]::new))
+                    .get(maxNanos, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            LOG.debug("stopping the streams this node led: {}", e.toString());
+        }
+        AwaitingLeader a = awaitingLeader;
+        if (a != null) {
+            int left = a.awaitSent(deadline);
+            if (left > 0) {
+                LOG.info("{} message(s) for stream leaders found no leader before JetStream closed; dropped", left);
+            }
+        }
     }
 
     /** Lame-duck step 4: the Raft groups and server, under a watchdog. */
@@ -554,6 +584,7 @@ public final class JetStreamService implements AutoCloseable {
         if (relay != null) {
             relay.close();
         }
+        forwardHeldBeforeClosing(AwaitingLeader.NO_WAIT_HOLD_NANOS);
         timer.shutdownNow();
         if (raft != null) {
             // all of it, Raft's log files too (lame-duck step 4 returned once the groups had stopped)

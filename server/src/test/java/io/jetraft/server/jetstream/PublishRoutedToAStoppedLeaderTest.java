@@ -125,6 +125,31 @@ class PublishRoutedToAStoppedLeaderTest {
         assertThat(new String(ack.getData(), StandardCharsets.UTF_8)).contains("\"seq\":1");
     }
 
+    /**
+     * A consumer ack routed to a node whose stream leader had just stopped waits there for the new leader's
+     * interest; when that node shuts down meanwhile (a lame-duck leader closes ~40 ms after its hand-off), what waits
+     * still goes out once the interest arrives, before the routes close. Before, JetStream's close dropped it at
+     * once: a consumer on another node lost the acks of a whole fetched batch (CI of stop 28, 9 acks pending for
+     * good in AcksThroughLeavingLeaderTest). Here the new leader's interest is a route peer's, sent only once the
+     * node reports JetStream shutting down.
+     */
+    @Test
+    void anAckWaitingForTheNewLeaderStillReachesItWhileTheNodeShutsDown() throws Exception {
+        FakeRoutePeer peer = peerOf(0);
+        String ack = "$JS.ACK.GONE.c.1.5.5.1733580000000000000.0";
+        // nobody leads GONE: held for its new leader
+        peer.send("RMSG $G " + ack + " 4\r\n+ACK\r\n");
+        Thread shutdown = new Thread(() -> cluster.node(0).shutdown(), "shutdown-n1");
+        shutdown.start();
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(1)).until(
+                () -> cluster.node(0).jetstream().healthProblem().orElse("").equals("JetStream is shutting down"));
+        peer.send("RS+ $G $JS.ACK.GONE.>\r\n");
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(peer.got)
+                .as("the held ack, sent on to the peer that now leads GONE").extracting(FakeRoutePeer.Routed::subject)
+                .contains(ack));
+        shutdown.join(30_000);
+    }
+
     /** Creates the R3 stream FWD (subjects fwd.>) and returns the index of the node that leads it. */
     private static int createStreamFwd(JetStreamManagement jsm) throws Exception {
         jsm.addStream(StreamConfiguration.builder().name("FWD").subjects("fwd.>").replicas(3).build());
