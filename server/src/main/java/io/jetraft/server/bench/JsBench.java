@@ -182,6 +182,71 @@ public final class JsBench {
         return many;
     }
 
+    /** Runs of one plan against two servers, in turns. */
+    public record Comparison(String firstUrl, String secondUrl, List<Result> first, List<Result> second) {
+
+        /** The median rate of phase {@code i} (0: sync ... 4: many streams) over one server's runs. */
+        static double medianRate(List<Result> runs, int i) {
+            return median(runs.stream().mapToDouble(r -> phases(r).get(i).messagesPerSecond()).toArray());
+        }
+
+        /** The first server's median rate of phase {@code i} divided by the second's (0 when the second's is 0). */
+        public double ratio(int i) {
+            double second = medianRate(this.second, i);
+            return second == 0 ? 0 : medianRate(first, i) / second;
+        }
+    }
+
+    /**
+     * Runs {@code plan} against its server and against {@code otherUrl} in turns (first, second, first, ...),
+     * {@code rounds} times each, then prints every phase's median rate on both and their ratio, first / second: the
+     * same client, the same machine, the same minutes, as a side-by-side comparison needs.
+     */
+    public static Comparison compare(Plan plan, String otherUrl, int rounds, PrintStream out) throws Exception {
+        Plan other = new Plan(otherUrl, plan.stream(), plan.replicas(), plan.syncMessages(), plan.asyncMessages(),
+                plan.window(), plan.size(), plan.batch(), plan.timeout(), plan.streams());
+        List<Result> first = new java.util.ArrayList<>();
+        List<Result> second = new java.util.ArrayList<>();
+        for (int i = 0; i < rounds; i++) {
+            first.add(run(plan, out));
+            second.add(run(other, out));
+        }
+        Comparison c = new Comparison(plan.serverUrl(), otherUrl, first, second);
+        printComparison(out, c, rounds);
+        return c;
+    }
+
+    private static void printComparison(PrintStream out, Comparison c, int rounds) {
+        out.printf("%nSide by side, median of %d run%s each, in turns (ratio = first / second):%n", rounds,
+                rounds == 1 ? "" : "s");
+        String row = " %-32s %22s %22s %7s%n";
+        out.printf(row, "phase", c.firstUrl(), c.secondUrl(), "ratio");
+        List<Phase> names = phases(c.first().get(0));
+        for (int i = 0; i < names.size(); i++) {
+            if (names.get(i).messages() == 0 && names.get(i).nanos() == 0) {
+                continue;
+            }
+            out.printf(row, names.get(i).name(), String.format("%,.0f msgs/sec", Comparison.medianRate(c.first(), i)),
+                    String.format("%,.0f msgs/sec", Comparison.medianRate(c.second(), i)),
+                    String.format("%.2f", c.ratio(i)));
+        }
+        double p50First = median(c.first().stream().mapToDouble(r -> r.sync().p50Millis()).toArray());
+        double p50Second = median(c.second().stream().mapToDouble(r -> r.sync().p50Millis()).toArray());
+        out.printf(row, "sync publish latency p50", String.format("%.2f ms", p50First),
+                String.format("%.2f ms", p50Second), p50Second == 0 ? "-" : String.format("%.2f", p50First / p50Second));
+    }
+
+    private static List<Phase> phases(Result r) {
+        return List.of(r.sync(), r.async(), r.consume(), r.consumeAck(), r.manyStreams());
+    }
+
+    private static double median(double[] values) {
+        double[] v = values.clone();
+        Arrays.sort(v);
+        int n = v.length;
+        return n == 0 ? 0 : n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    }
+
     private static double percentile(long[] sorted, double p) {
         if (sorted.length == 0) {
             return 0;

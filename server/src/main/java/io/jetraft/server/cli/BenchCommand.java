@@ -107,8 +107,20 @@ public final class BenchCommand implements Callable<Integer> {
         @Option(names = "--timeout", defaultValue = "120s", description = "Give up after this long")
         String timeout;
 
+        @Option(names = "--compare", description = "A second server URL: run the same phases against it too, in "
+                + "turns with the first, and print each phase's rate on both and their ratio")
+        String compare;
+
+        @Option(names = "--rounds", defaultValue = "1", description = "With --compare: runs against each server "
+                + "(the table gives the median)")
+        int rounds;
+
         @Override
         public Integer call() throws Exception {
+            if (rounds < 1 || rounds > 100 || (compare != null && compare.isBlank())) {
+                System.err.println("jetraft bench js: --rounds must be between 1 and 100, and --compare a server URL");
+                return 2;
+            }
             if (syncMessages < 1 || asyncMessages < 0 || window < 1 || size < 0 || batch < 1 || replicas < 1
                     || streams < 0 || streams > 10_000) {
                 System.err.println("jetraft bench js: --sync-msgs, --window, --batch and --replicas must be at least "
@@ -119,8 +131,13 @@ public final class BenchCommand implements Callable<Integer> {
             if (limit == null) {
                 return 2;
             }
-            JsBench.run(new JsBench.Plan(server, stream, replicas, syncMessages, asyncMessages, window, size, batch,
-                    limit, streams), System.out);
+            JsBench.Plan plan = new JsBench.Plan(server, stream, replicas, syncMessages, asyncMessages, window, size,
+                    batch, limit, streams);
+            if (compare != null) {
+                JsBench.compare(plan, compare, rounds, System.out);
+            } else {
+                JsBench.run(plan, System.out);
+            }
             return 0;
         }
     }

@@ -68,8 +68,39 @@ class BenchTest {
         }
     }
 
+    /** --compare: the same phases against a second server, in turns, and a table of both rates and their ratio. */
+    @Test
+    void jetStreamBenchComparesTwoServersPhaseByPhase() throws Exception {
+        JetraftNode other = JetraftNode.start(TestConfigs.node().name("bench2").jetstream(dir.resolve("other"))
+                .build());
+        try {
+            String otherUrl = "nats://127.0.0.1:" + other.clientPort();
+            ByteArrayOutputStream printed = new ByteArrayOutputStream();
+            JsBench.Comparison c = JsBench.compare(new JsBench.Plan(url, "BENCHCMP", 1, 20, 500, 100, 64, 200,
+                    Duration.ofSeconds(60), 3), otherUrl, 2, new PrintStream(printed, true, StandardCharsets.UTF_8));
+            assertThat(c.first()).hasSize(2);
+            assertThat(c.second()).hasSize(2);
+            assertThat(c.second()).allSatisfy(r -> assertThat(r.async().messages()).isEqualTo(500));
+            for (int i = 0; i < 5; i++) {
+                assertThat(c.ratio(i)).as("phase %d", i).isPositive();
+            }
+            String text = printed.toString(StandardCharsets.UTF_8);
+            assertThat(text).contains("Side by side, median of 2 runs each").contains(url).contains(otherUrl);
+            assertThat(text.lines().filter(l -> l.startsWith(" sync publish ") || l.startsWith(" async publish ")
+                    || l.startsWith(" pull consume ") || l.startsWith(" pull consume + ack ")
+                    || l.startsWith(" async publish to 3 streams ")).filter(l -> l.contains("msgs/sec") && l.matches(".*\\d\\.\\d\\d$")))
+                    .as("a ratio on each phase's row").hasSize(5);
+            assertThat(text).contains("sync publish latency p50");
+        } finally {
+            other.shutdown();
+        }
+    }
+
     @Test
     void badArgumentsAreRefusedWithExitCodeTwo() {
+        assertThat(JetraftCommand.execute("bench", "js", "-s", url, "--compare", url, "--rounds", "0")).isEqualTo(2);
+        assertThat(JetraftCommand.execute("bench", "js", "-s", url, "--compare", " ")).isEqualTo(2);
+        assertThat(JetraftCommand.execute("bench", "js", "-s", url, "--rounds", "two")).isEqualTo(2);
         assertThat(JetraftCommand.execute("bench", "-s", url, "--pub", "0", "x")).isEqualTo(2);
         assertThat(JetraftCommand.execute("bench", "-s", url, "--size", "-1", "x")).isEqualTo(2);
         assertThat(JetraftCommand.execute("bench", "-s", url, "--timeout", "5x", "x")).isEqualTo(2);
