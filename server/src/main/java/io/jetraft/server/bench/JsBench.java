@@ -219,7 +219,8 @@ public final class JsBench {
     private static void printComparison(PrintStream out, Comparison c, int rounds) {
         out.printf("%nSide by side, median of %d run%s each, in turns (ratio = first / second):%n", rounds,
                 rounds == 1 ? "" : "s");
-        String row = " %-32s %22s %22s %7s%n";
+        int width = Math.max(16, Math.max(c.firstUrl().length(), c.secondUrl().length())) + 2;
+        String row = " %-28s %" + width + "s %" + width + "s %7s%n";
         out.printf(row, "phase", c.firstUrl(), c.secondUrl(), "ratio");
         List<Phase> names = phases(c.first().get(0));
         for (int i = 0; i < names.size(); i++) {
