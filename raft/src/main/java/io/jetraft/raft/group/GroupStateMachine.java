@@ -199,8 +199,36 @@ public abstract class GroupStateMachine extends BaseStateMachine {
                         + "others go on if they can", name, getGroupId(), getId(), at.index(), at.term(), h.reason(),
                 cause);
         events.halted(name, h);
+        if (leading()) {
+            tellFollowersBeforeClosing();
+        }
         return new GroupHaltedException(name + " stopped applying at index " + at.index() + ": " + h.reason(),
                 cause);
+    }
+
+    /**
+     * How long a leader that halts keeps its division open, so that its followers hear that the entry is committed:
+     * Ratis closes the division as soon as the apply fails, and a stream group's commit hint waits up to 10 ms for a
+     * write to carry it. Without this the followers never learned of the commit, never reached the entry and never
+     * halted at it (FaultsTest in the clean-clone CI of a39d57e: a restarted replica that elected a new leader, which
+     * then halted alone, waited for good).
+     */
+    static final long HALT_HINT_GRACE_MILLIS = 50;
+
+    private boolean leading() {
+        try {
+            return getServer().join().getDivision(getGroupId()).getInfo().isLeader();
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    private static void tellFollowersBeforeClosing() {
+        try {
+            Thread.sleep(HALT_HINT_GRACE_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     // ------------------------------------------------------------------ reads
