@@ -280,6 +280,33 @@ class LeadershipTransferTest {
         await().atMost(TestCluster.WAIT).until(() -> n2.streams().isLeader("T0"));
     }
 
+    /**
+     * A leadership taken a moment before the transfer (a hand-back that landed as the node entered lame-duck mode)
+     * still moves: its followers are not heard from yet, and the transfer waits for one within its bound. It was
+     * reported "without a current follower" at once, the node closed its groups, and the group had no leader for an
+     * election timeout (a 3.5 s pause and a failed publish in the clean-clone CI's rolling drill).
+     */
+    @Test
+    void aLeadershipTakenJustBeforeTheTransferMovesAsWell() {
+        // the default election timeout (1-2 s): Ratis dates a new leader's last contact with each follower one
+        // maximum timeout back, so until a follower answers it looks unheard of for longer than "current" allows
+        cluster = new TestCluster(dir, 3).withTiming(TestCluster.fastTiming()
+                .withElectionTimeout(Duration.ofSeconds(1), Duration.ofSeconds(2)));
+        cluster.start();
+        streamsLedByFirstNode(1);
+        GroupName g = cluster.groupOf("T0");
+        RaftNode n2 = cluster.node(1);
+
+        CompletableFuture<Boolean> toN2 = cluster.node(0).leadership().stepDown(g, java.util.Optional.of("n2"));
+        await().atMost(TestCluster.WAIT).pollInterval(Duration.ofMillis(1)).until(() -> n2.streams().isLeader("T0"));
+        TransferReport report = n2.leadership().transferAll(BOUND);
+
+        assertThat(toN2.join()).isTrue();
+        GroupTransfer t0 = report.groups().stream().filter(t -> t.group().equals(g)).findFirst().orElseThrow();
+        assertThat(t0.outcome()).as("%s", t0).isEqualTo(TransferOutcome.MOVED);
+        assertThat(t0.newLeader()).isPresent().get().isNotEqualTo("n2");
+    }
+
     /** Three nodes, a 20 s transfer bound (far above any hand-back's), stream T0 led by n1 with current followers. */
     private void startWithStreamLedByFirstNodeAndLongTransferBound() {
         cluster = new TestCluster(dir, 3)

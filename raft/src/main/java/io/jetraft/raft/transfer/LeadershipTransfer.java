@@ -129,10 +129,26 @@ public final class LeadershipTransfer {
             finish(State.MOVED, h.leader(), "this node no longer led it");
             return result;
         }
-        java.util.List<ReplicaHealth> current = currentFollowers(h, currentWithin);
-        Optional<ReplicaHealth> named = current.stream().filter(r -> preferred.isPresent()
-                && r.peer().equals(preferred.get())).findFirst();
-        Optional<ReplicaHealth> best = onlyPreferred ? named : named.or(() -> current.stream().findFirst());
+        Optional<ReplicaHealth> best = candidate(h, preferred, onlyPreferred);
+        // a leadership taken a moment ago (a hand-back that landed as this node entered lame-duck mode) has heard from
+        // no follower yet: Ratis dates its last contact with each one a maximum election timeout back, beyond
+        // "current", until that follower answers. It was reported "without a current follower" at once, this node
+        // closed its groups, and the group had no leader for an election timeout
+        boolean hasFollowers = h.replicas().stream().anyMatch(r -> !r.self());
+        while (best.isEmpty() && hasFollowers && youngLeadership() && nanoTime.getAsLong() < deadlineNanos - QUIET_RESERVE_NANOS) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            h = health.read(name, division);
+            if (h.role() != GroupHealth.Role.LEADER) {
+                finish(State.MOVED, h.leader(), "this node no longer led it");
+                return result;
+            }
+            best = candidate(h, preferred, onlyPreferred);
+        }
         if (best.isEmpty()) {
             finish(State.NO_CURRENT_FOLLOWER, Optional.empty(), "no follower heard from within "
                     + currentWithin.toMillis() + " ms");
@@ -145,6 +161,23 @@ public final class LeadershipTransfer {
         awaitQuiet(deadlineNanos);
         request();
         return result;
+    }
+
+    /** {@code preferred} when it is a current follower, else (unless {@code onlyPreferred}) the most up to date. */
+    private Optional<ReplicaHealth> candidate(GroupHealth h, Optional<String> preferred, boolean onlyPreferred) {
+        java.util.List<ReplicaHealth> current = currentFollowers(h, currentWithin);
+        Optional<ReplicaHealth> named = current.stream().filter(r -> preferred.isPresent()
+                && r.peer().equals(preferred.get())).findFirst();
+        return onlyPreferred ? named : named.or(() -> current.stream().findFirst());
+    }
+
+    /** Whether this node has led the group for less than {@code currentWithin} (its followers not all heard yet). */
+    private boolean youngLeadership() {
+        try {
+            return division.getInfo().getRoleInfoProto().getRoleElapsedTimeMs() < currentWithin.toMillis();
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     /** Ratis transfer requests of at most {@code attempt} each (see {@link #attemptNanos}); before {@link #start}. */
