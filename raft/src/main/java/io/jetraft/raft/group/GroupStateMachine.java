@@ -200,7 +200,7 @@ public abstract class GroupStateMachine extends BaseStateMachine {
                 cause);
         events.halted(name, h);
         if (leading()) {
-            tellFollowersBeforeClosing();
+            keepOpenForCommitHints();
         }
         return new GroupHaltedException(name + " stopped applying at index " + at.index() + ": " + h.reason(),
                 cause);
@@ -213,17 +213,21 @@ public abstract class GroupStateMachine extends BaseStateMachine {
      * halted at it (FaultsTest in the clean-clone CI of a39d57e: a restarted replica that elected a new leader, which
      * then halted alone, waited for good).
      */
-    static final long HALT_HINT_GRACE_MILLIS = 50;
+    private static final long HALT_HINT_GRACE_MILLIS = 50;
 
     private boolean leading() {
         try {
-            return getServer().join().getDivision(getGroupId()).getInfo().isLeader();
+            return division().getInfo().isLeader();
         } catch (IOException | RuntimeException e) {
             return false;
         }
     }
 
-    private static void tellFollowersBeforeClosing() {
+    private RaftServer.Division division() throws IOException {
+        return getServer().join().getDivision(getGroupId());
+    }
+
+    private static void keepOpenForCommitHints() {
         try {
             Thread.sleep(HALT_HINT_GRACE_MILLIS);
         } catch (InterruptedException e) {
@@ -309,7 +313,7 @@ public abstract class GroupStateMachine extends BaseStateMachine {
 
     private long currentTerm() {
         try {
-            return getServer().join().getDivision(getGroupId()).getInfo().getCurrentTerm();
+            return division().getInfo().getCurrentTerm();
         } catch (IOException | RuntimeException e) {
             return -1;
         }

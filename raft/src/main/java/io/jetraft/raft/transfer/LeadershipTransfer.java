@@ -135,7 +135,8 @@ public final class LeadershipTransfer {
         // "current", until that follower answers. It was reported "without a current follower" at once, this node
         // closed its groups, and the group had no leader for an election timeout
         boolean hasFollowers = h.replicas().stream().anyMatch(r -> !r.self());
-        while (best.isEmpty() && hasFollowers && youngLeadership() && nanoTime.getAsLong() < deadlineNanos - QUIET_RESERVE_NANOS) {
+        long waitUntil = deadlineNanos - QUIET_RESERVE_NANOS;
+        while (best.isEmpty() && hasFollowers && youngLeadership() && nanoTime.getAsLong() < waitUntil) {
             try {
                 Thread.sleep(5);
             } catch (InterruptedException e) {

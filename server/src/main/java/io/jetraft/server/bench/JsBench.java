@@ -34,6 +34,11 @@ public final class JsBench {
     /** What to run. */
     public record Plan(String serverUrl, String stream, int replicas, long syncMessages, long asyncMessages,
                        int window, int size, int batch, Duration timeout, int streams) {
+
+        /** The same plan against another server. */
+        public Plan withServer(String url) {
+            return new Plan(url, stream, replicas, syncMessages, asyncMessages, window, size, batch, timeout, streams);
+        }
     }
 
     /** One phase's outcome; latencies only for the synchronous publishes. */
@@ -203,8 +208,7 @@ public final class JsBench {
      * same client, the same machine, the same minutes, as a side-by-side comparison needs.
      */
     public static Comparison compare(Plan plan, String otherUrl, int rounds, PrintStream out) throws Exception {
-        Plan other = new Plan(otherUrl, plan.stream(), plan.replicas(), plan.syncMessages(), plan.asyncMessages(),
-                plan.window(), plan.size(), plan.batch(), plan.timeout(), plan.streams());
+        Plan other = plan.withServer(otherUrl);
         List<Result> first = new java.util.ArrayList<>();
         List<Result> second = new java.util.ArrayList<>();
         for (int i = 0; i < rounds; i++) {
