@@ -72,8 +72,11 @@ public final class LeadershipHandOff {
      * Moves every group this node leads to a current follower, all groups in parallel, and returns within
      * {@code bound} with one outcome per group: moved, no current follower (reported, not waited for), timed out or
      * failed. The new leaderships are spread over the other nodes (the one leading the fewest groups first). A group
-     * this node comes to lead meanwhile is moved too. It does not stop this node from being elected again: see
-     * {@link #pauseElections}.
+     * this node comes to lead meanwhile is moved too; while this node is a candidate in some group, the transfer
+     * waits (within the bound) for that election to end. Pausing elections does not stop one under way (a
+     * hand-back's StartLeaderElection that arrived a moment before): a node that won it after the transfer looked,
+     * then closed its groups, left the group without a leader for an election timeout. It does not stop this node
+     * from being elected again: see {@link #pauseElections}.
      */
     public TransferReport transferAll(Duration bound) {
         long started = System.nanoTime();
@@ -82,7 +85,7 @@ public final class LeadershipHandOff {
         Map<String, Integer> leads = leadershipsOfOthers();
         try {
             startNewTransfers(transfers, leads, started, deadline);
-            while (System.nanoTime() < deadline && !allSettled(transfers)) {
+            while (System.nanoTime() < deadline && (!allSettled(transfers) || electionUnderWay())) {
                 transfers.values().forEach(LeadershipTransfer::poll);
                 sleep(Math.min(POLL.toNanos(), Math.max(1, deadline - System.nanoTime())));
                 startNewTransfers(transfers, leads, started, deadline);
@@ -146,6 +149,11 @@ public final class LeadershipHandOff {
             }
         }
         return leads;
+    }
+
+    /** This node is a candidate in some group it hosts: an election it may still win. */
+    private boolean electionUnderWay() {
+        return divisions.all().values().stream().anyMatch(d -> d.getInfo().isCandidate());
     }
 
     private static boolean allSettled(Map<GroupName, LeadershipTransfer> transfers) {

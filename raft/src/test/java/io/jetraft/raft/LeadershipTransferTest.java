@@ -307,6 +307,47 @@ class LeadershipTransferTest {
         assertThat(t0.newLeader()).isPresent().get().isNotEqualTo("n2");
     }
 
+    /**
+     * An election this node began just before lame-duck mode (a hand-back's StartLeaderElection arrived a moment
+     * before its elections were paused; pausing does not stop an election under way) is won after the transfer first
+     * looked: the node is a candidate then, not a leader. The transfer keeps watching while it is a candidate and
+     * moves the leadership once won. It found "0 groups in 1 ms", the node won the election a moment later and
+     * closed its groups while leading: no leader for 2.6 s and a failed publish in a 5-round soak of the rolling drill.
+     * Here the voters answer the candidate 300 ms late, so the election is still under way when the transfer starts.
+     */
+    @Test
+    void anElectionUnderWayWhenTheTransferStartsIsWaitedForAndItsLeadershipMoved() {
+        cluster = new TestCluster(dir, 3).start();
+        streamsLedByFirstNode(1);
+        GroupName g = cluster.groupOf("T0");
+        RaftNode n2 = cluster.node(1);
+        String voteHook = "RaftServerImpl.requestVote";
+        org.apache.ratis.util.CodeInjectionForTesting.put(voteHook, (local, candidate, args) -> {
+            if ("n2".equals(String.valueOf(candidate))) {
+                await().pollDelay(Duration.ofMillis(300)).until(() -> true);
+            }
+            return true;
+        });
+        try {
+            CompletableFuture<Boolean> toN2 = cluster.node(0).leadership().stepDown(g, java.util.Optional.of("n2"));
+            await().atMost(TestCluster.WAIT).pollInterval(Duration.ofMillis(1)).until(() -> n2.health().health(g)
+                    .map(h -> h.role() == io.jetraft.raft.health.GroupHealth.Role.CANDIDATE).orElse(false));
+            // lame-duck mode's step 2, as JetStreamService runs it
+            n2.leadership().pauseElections();
+            TransferReport report = n2.leadership().transferAll(BOUND);
+
+            assertThat(toN2.join()).as("n2 won the election the step-down began").isTrue();
+            GroupTransfer t0 = report.groups().stream().filter(t -> t.group().equals(g)).findFirst()
+                    .orElseThrow(() -> new AssertionError("the transfer did not move " + g + ": " + report));
+            assertThat(t0.outcome()).as("%s", t0).isEqualTo(TransferOutcome.MOVED);
+            assertThat(t0.newLeader()).isPresent().get().isNotEqualTo("n2");
+            assertThat(n2.health().isLeader(g)).isFalse();
+        } finally {
+            org.apache.ratis.util.CodeInjectionForTesting.remove(voteHook);
+            n2.leadership().resumeElections();
+        }
+    }
+
     /** Three nodes, a 20 s transfer bound (far above any hand-back's), stream T0 led by n1 with current followers. */
     private void startWithStreamLedByFirstNodeAndLongTransferBound() {
         cluster = new TestCluster(dir, 3)
