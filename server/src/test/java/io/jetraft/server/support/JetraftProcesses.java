@@ -29,8 +29,15 @@ public final class JetraftProcesses implements AutoCloseable {
 
     /** Starts {@code jetraft args...}; stdout and stderr go to one file. */
     public Process start(String... args) throws IOException {
+        return startWithJvm(List.of(), args);
+    }
+
+    /** As {@link #start}, with more JVM options (e.g. {@code -Xlog:class+load}). */
+    public Process startWithJvm(List<String> jvm, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx128m", "-cp", System.getProperty("java.class.path"), JetraftCommand.class.getName()));
+                "-Xmx128m"));
+        cmd.addAll(jvm);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), JetraftCommand.class.getName()));
         cmd.addAll(List.of(args));
         Path out = dir.resolve("process-" + outputs.size() + ".txt");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
