@@ -165,7 +165,7 @@ public final class RaftNode implements AutoCloseable {
             }
         });
         server.start();
-        LeaderWarmUp.startInBackground();
+        LeaderWarmUp.startInBackground(RatisProperties.server(config));
         reconciler.start();
         LostLogRecovery lostLogs = new LostLogRecovery(server, RatisProperties.client(config),
                 config.timing().electionTimeoutMax().multipliedBy(2), config.timing().currentWithin(), io,
