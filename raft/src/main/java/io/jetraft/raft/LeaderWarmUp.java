@@ -27,7 +27,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Readies a node's JVM, once at start and on a background thread, for its first leadership, so that a hand-over to a
@@ -50,12 +53,12 @@ final class LeaderWarmUp {
     }
 
     /**
-     * Starts the warm-up on a daemon thread of the lowest priority; with {@code properties} (the node's Ratis
-     * configuration), a practice leadership follows the descriptors (see {@link #practise}).
+     * Starts the warm-up on a daemon thread of the lowest priority: the descriptors, then (once per JVM) a practice
+     * leadership with the node's Ratis configuration {@code properties} (see {@link #practise}).
      */
     static void startInBackground(RaftProperties properties) {
         // what it warms is the JVM's: several nodes in one JVM (the tests' clusters) practise once
-        boolean practise = properties != null && PRACTISED.compareAndSet(false, true);
+        boolean practise = PRACTISED.compareAndSet(false, true);
         Thread t = new Thread(() -> {
             long t0 = System.nanoTime();
             try {
@@ -79,7 +82,7 @@ final class LeaderWarmUp {
         t.start();
     }
 
-    private static final java.util.concurrent.atomic.AtomicBoolean PRACTISED = new java.util.concurrent.atomic.AtomicBoolean();
+    private static final AtomicBoolean PRACTISED = new AtomicBoolean();
 
     /** Writes the practice leadership makes: enough to run the leader's write path more than once. */
     static final int PRACTICE_WRITES = 20;
@@ -131,7 +134,7 @@ final class LeaderWarmUp {
                     if (server.submitClientRequestAsync(write).get(10, TimeUnit.SECONDS).isSuccess()) {
                         acknowledged++;
                     }
-                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                } catch (ExecutionException | TimeoutException e) {
                     throw new IOException("a practice write failed: " + e, e);
                 }
             }

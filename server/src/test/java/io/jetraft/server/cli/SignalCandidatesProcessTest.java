@@ -32,10 +32,8 @@ class SignalCandidatesProcessTest {
 
     @Test
     void aRunningCheckIsNeverSignalledAndTheNodeIsFoundWithoutASelector() throws Exception {
-        processes = new JetraftProcesses(dir);
         int http = Ports.free();
-        Process node = processes.start("server", "-a", "127.0.0.1", "-p", Integer.toString(Ports.free()), "-m",
-                Integer.toString(http));
+        Process node = startServer(http);
         // nothing answers on port 1: the check polls (UNKNOWN) until --wait runs out
         Process check = processes.start("check", "jetstream", "--server", "http://127.0.0.1:1", "--wait", "5m");
         JetraftProcesses.awaitHealthy(http, Duration.ofSeconds(60));
@@ -66,10 +64,8 @@ class SignalCandidatesProcessTest {
      */
     @Test
     void aSignalIsSentWithoutStartingTheCommandLineParser() throws Exception {
-        processes = new JetraftProcesses(dir);
         int http = Ports.free();
-        Process node = processes.start("server", "-a", "127.0.0.1", "-p", Integer.toString(Ports.free()), "-m",
-                Integer.toString(http));
+        Process node = startServer(http);
         JetraftProcesses.awaitHealthy(http, Duration.ofSeconds(60));
 
         for (List<String> form : List.of(List.of("--signal", "reopen=" + node.pid()),
@@ -101,6 +97,13 @@ class SignalCandidatesProcessTest {
                 List.<String>of())) {
             assertThat(JetraftCommand.runsServer(notServers)).as("%s", notServers).isFalse();
         }
+    }
+
+    /** A node on loopback, its monitoring port {@code http}, started with the processes of this test. */
+    private Process startServer(int http) throws java.io.IOException {
+        processes = new JetraftProcesses(dir);
+        return processes.start("server", "-a", "127.0.0.1", "-p", Integer.toString(Ports.free()), "-m",
+                Integer.toString(http));
     }
 
     private record Sent(int exitCode, String out, String err) {
