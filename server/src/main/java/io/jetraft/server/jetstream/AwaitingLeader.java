@@ -33,7 +33,9 @@ import java.util.function.Supplier;
  * </ul>
  * A pull waits at most half its own expiry ({@link #MAX_HOLD_NANOS} at most; a no-wait pull, like any other message,
  * {@link #NO_WAIT_HOLD_NANOS}), a publish {@link #MAX_HOLD_NANOS}; then it is dropped, and its client's pull expires
- * (or its publish times out) as before.
+ * (or its publish times out) as before. Once this node begins to leave ({@link #keepAcksUntilClosed}), a held
+ * consumer ack waits until JetStream closes: the hand-off alone may take its whole bound, as long as an ack's own
+ * hold, and an ack dropped brings its message back after ack_wait, while one sent late is still applied once.
  */
 final class AwaitingLeader {
 
@@ -41,6 +43,7 @@ final class AwaitingLeader {
     static final long NO_WAIT_HOLD_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long RETRY_MILLIS = 10;
     private static final int MAX_HELD = 10_000;
+    private static final String ACK_PREFIX = "$JS.ACK.";
 
     /** A held message; {@code queue} names the queue group it goes to alone, or is null. */
     private record Held(InternalMessage request, String queue, long deadline) {
@@ -53,6 +56,8 @@ final class AwaitingLeader {
     private final Supplier<Subscriber> api;
     private final ArrayDeque<Held> held = new ArrayDeque<>();
     private boolean scheduled;
+    /** Set once this node hands its leaderships off to leave: held acks no longer expire. */
+    private volatile boolean leaving;
 
     AwaitingLeader(SubjectIndex index, InternalClient internal, ScheduledExecutorService timer,
                         Supplier<Subscriber> api) {
@@ -100,6 +105,19 @@ final class AwaitingLeader {
     }
 
     /**
+     * This node is leaving (a shutdown's or lame-duck mode's leadership hand-off began): from now on, held consumer
+     * acks stay until they are sent or JetStream closes ({@link #awaitSent} bounds that wait).
+     */
+    void keepAcksUntilClosed() {
+        leaving = true;
+    }
+
+    /** How many messages are held now. */
+    synchronized int heldCount() {
+        return held.size();
+    }
+
+    /**
      * Waits until nothing is held any more (sent, or expired) or {@code deadlineNanos} ({@link System#nanoTime})
      * has passed; returns how many are still held. Called as JetStream closes, from a thread that may block.
      */
@@ -143,6 +161,10 @@ final class AwaitingLeader {
         schedule();
     }
 
+    private static boolean isAck(Held h) {
+        return h.queue() == null && h.request().subject().startsWith(ACK_PREFIX);
+    }
+
     /** Whether someone other than this node's API subscription takes the subject: a stream leader, here or not. */
     private boolean leaderKnown(String subject) {
         MatchResult match = index.match(subject);
@@ -179,7 +201,7 @@ final class AwaitingLeader {
                         : internal.queueServed(h.request().subject(), h.queue())) {
                     ready.add(h);
                     it.remove();
-                } else if (now - h.deadline() >= 0) {
+                } else if (now - h.deadline() >= 0 && !(leaving && isAck(h))) {
                     it.remove();
                 }
             }

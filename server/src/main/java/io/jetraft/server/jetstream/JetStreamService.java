@@ -486,6 +486,10 @@ public final class JetStreamService implements AutoCloseable {
 
     /** Lame-duck step 2: every leadership moved to a current follower within the bound; never elected again. */
     public TransferReport transferLeadership(Duration bound) {
+        AwaitingLeader a = awaitingLeader;
+        if (a != null) {
+            a.keepAcksUntilClosed();
+        }
         raft.leadership().pauseElections();
         return raft.leadership().transferAll(bound);
     }
