@@ -56,7 +56,10 @@ final class Proposer implements AutoCloseable {
     /** Closing: no attempt goes to this node's own divisions any more. */
     private volatile boolean closing;
     /** Writes not yet answered (committed, refused or failed). */
-    private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.Set<Write> pending = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Reads waiting for their barrier. */
+    private final java.util.Map<CompletableFuture<Long>, GroupName> reading =
+            new java.util.concurrent.ConcurrentHashMap<>();
     /** Groups this node is handing off: new writes wait for the new leader instead of entering this node's log. */
     private final java.util.Set<RaftGroupId> held = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -92,8 +95,8 @@ final class Proposer implements AutoCloseable {
     /** Commits {@code request} in {@code group} and returns the reply of its apply. */
     CompletableFuture<ByteString> write(GroupName name, RaftGroup group, ByteString request) {
         Write w = new Write(name, group, request);
-        pending.incrementAndGet();
-        w.result.whenComplete((r, err) -> pending.decrementAndGet());
+        pending.add(w);
+        w.result.whenComplete((r, err) -> pending.remove(w));
         attempt(w);
         return w.result;
     }
@@ -211,6 +214,8 @@ final class Proposer implements AutoCloseable {
     CompletableFuture<Long> readBarrier(GroupName name, RaftGroupId groupId) {
         CompletableFuture<Long> result = new CompletableFuture<>();
         long deadline = System.nanoTime() + timing.proposalTimeout().toNanos();
+        reading.put(result, name);
+        result.whenComplete((r, err) -> reading.remove(result));
         attemptRead(name, groupId, deadline, result);
         return result;
     }
@@ -331,9 +336,9 @@ final class Proposer implements AutoCloseable {
         if (closed) {
             return;
         }
-        if (pending.get() == 0 || System.nanoTime() >= deadline) {
-            if (pending.get() > 0) {
-                LOG.info("{} write(s) still unanswered when this node closed; failing them", pending.get());
+        if (pending.isEmpty() || System.nanoTime() >= deadline) {
+            if (!pending.isEmpty()) {
+                LOG.info("{} write(s) still unanswered when this node closed; failing them", pending.size());
             }
             close();
             return;
@@ -351,7 +356,15 @@ final class Proposer implements AutoCloseable {
             return;
         }
         closed = true;
+        // a retry waiting its turn is dropped with the scheduler: its write or read is failed here, else its caller
+        // (a publisher waiting for its PubAck) would never hear back
         scheduler.shutdownNow();
+        for (Write w : pending) {
+            w.result.completeExceptionally(new ProposalFailedException(w.name, Reason.CLOSED, "this node is closing",
+                    w.lastFailure));
+        }
+        reading.forEach((r, name) -> r.completeExceptionally(new ProposalFailedException(name, Reason.CLOSED,
+                "this node is closing")));
         try {
             rpc.close();
         } catch (IOException | RuntimeException e) {

@@ -200,6 +200,29 @@ class FaultsTest {
         assertThat(n1.health().health(GroupName.META).orElseThrow().leader()).isEmpty();
     }
 
+    /**
+     * A write still retrying when its node closes is answered "closing", never left without an answer. Its next
+     * attempt waited in the proposer's scheduler, which the close stops: that attempt was dropped, and the write's
+     * caller (a publisher waiting for its PubAck, a lame-duck node's last forwarded publishes) never heard back.
+     */
+    @Test
+    void aWriteStillRetryingWhenItsNodeClosesIsAnsweredClosing() {
+        cluster = new TestCluster(dir, 1).withTiming(TestCluster.fastTiming()
+                .withProposalTimeout(Duration.ofSeconds(60)));
+        RaftNode n1 = cluster.open(0);
+        n1.meta().bootstrap(List.of(cluster.slot(0).peer(), new Peer("ghost1", "127.0.0.1:" + TestCluster.freePort()),
+                new Peer("ghost2", "127.0.0.1:" + TestCluster.freePort()))).join();
+        // no quorum: the write is retried every 50 ms until its 60 s proposal timeout
+        CompletableFuture<?> write = n1.meta().createStream(StreamSpec.of("S", 1, StreamLimits.unlimited()));
+        await().pollDelay(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> !write.isDone());
+
+        n1.close();
+        await().atMost(Duration.ofSeconds(20)).until(write::isDone);
+        ProposalFailedException e = failure(write);
+        assertThat(e.reason()).isEqualTo(ProposalFailedException.Reason.CLOSED);
+        assertThat(e.getMessage()).contains("closing");
+    }
+
     @Test
     void anExistingGroupIsRejoinedOrRefusedClearly() {
         cluster = new TestCluster(dir, 3).start();
