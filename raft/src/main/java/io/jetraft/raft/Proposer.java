@@ -15,6 +15,7 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
+import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.protocol.exceptions.ReadIndexException;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
@@ -52,6 +53,8 @@ final class Proposer implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final ClientId clientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
+    /** Attempts that found their stream to a peer closed (counted for tests). */
+    private final AtomicLong closedStreamAttempts = new AtomicLong();
     private volatile boolean closed;
     /** Closing: no attempt goes to this node's own divisions any more. */
     private volatile boolean closing;
@@ -169,8 +172,15 @@ final class Proposer implements AutoCloseable {
             }
             w.lastFailure = failure;
             if (!sentTo.equals(self) || local == null) {
-                // a broken or closed connection to that peer: open a new one for the next attempt
-                rpc.handleException(sentTo, failure, failure instanceof AlreadyClosedException);
+                // a broken or closed connection to that peer: open a new one for the next attempt. Ratis ends its
+                // stream to a peer on the first NotLeader or LeaderNotReady reply too (every call on it fails with
+                // that reply, and the next call "is closed"), so it is replaced at once: the next attempt at that
+                // peer (a hand-back, the new leader once ready) no longer fails on the dead stream first
+                if (failure instanceof AlreadyClosedException) {
+                    closedStreamAttempts.incrementAndGet();
+                }
+                rpc.handleException(sentTo, failure, failure instanceof AlreadyClosedException
+                        || failure instanceof NotLeaderException || failure instanceof LeaderNotReadyException);
             }
             if (failure instanceof StateMachineException sme) {
                 w.result.completeExceptionally(stateMachineFailure(w.name, sme));
@@ -192,6 +202,11 @@ final class Proposer implements AutoCloseable {
                 w.result.completeExceptionally(timedOut(w.name, failure));
             }
         });
+    }
+
+    /** How many attempts found their stream to a peer closed before they were sent. */
+    long closedStreamAttempts() {
+        return closedStreamAttempts.get();
     }
 
     /**

@@ -310,6 +310,11 @@ public final class RaftNode implements AutoCloseable {
         return locator;
     }
 
+    /** Attempts of this node's forwarded writes that found their stream to a peer closed (tests). */
+    long closedStreamAttempts() {
+        return proposer.closedStreamAttempts();
+    }
+
     GroupReconciler reconciler() {
         return reconciler;
     }
