@@ -26,8 +26,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -59,12 +63,11 @@ final class Proposer implements AutoCloseable {
     /** Closing: no attempt goes to this node's own divisions any more. */
     private volatile boolean closing;
     /** Writes not yet answered (committed, refused or failed). */
-    private final java.util.Set<Write> pending = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<Write> pending = ConcurrentHashMap.newKeySet();
     /** Reads waiting for their barrier. */
-    private final java.util.Map<CompletableFuture<Long>, GroupName> reading =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<CompletableFuture<Long>, GroupName> reading = new ConcurrentHashMap<>();
     /** Groups this node is handing off: new writes wait for the new leader instead of entering this node's log. */
-    private final java.util.Set<RaftGroupId> held = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<RaftGroupId> held = ConcurrentHashMap.newKeySet();
 
     Proposer(Divisions divisions, RaftClientRpc rpc, RaftTiming timing, ScheduledExecutorService scheduler) {
         this.server = divisions.server();
@@ -341,7 +344,7 @@ final class Proposer implements AutoCloseable {
      * finish (its publishers heard 10008 for messages the new leader was about to commit). Attempts go to other
      * peers only from now on (this node's divisions are closing).
      */
-    void closeWhenAnswered(java.time.Duration max) {
+    void closeWhenAnswered(Duration max) {
         closing = true;
         long deadline = System.nanoTime() + max.toNanos();
         awaitAnswered(deadline);

@@ -154,9 +154,8 @@ class PublishRoutedToAStoppedLeaderTest {
      */
     @Test
     void anAckHeldAsTheNodeBeginsToLeaveOutlastsItsOwnHoldWhileTheHandOffRuns() throws Exception {
-        int meta = Integer.parseInt(await().atMost(Duration.ofSeconds(10)).until(
-                () -> cluster.node(0).jetstream().raftNode().meta().leader(), l -> l.isPresent()).orElseThrow()
-                .substring(1)) - 1;
+        int meta = indexOf(await().atMost(Duration.ofSeconds(10)).until(
+                () -> cluster.node(0).jetstream().raftNode().meta().leader(), l -> l.isPresent()).orElseThrow());
         FakeRoutePeer peer = peerOf(meta);
         String ack = "$JS.ACK.GONE.c.1.6.6.1733580000000000000.0";
         peer.send("RMSG $G " + ack + " 4\r\n+ACK\r\n");
@@ -197,7 +196,12 @@ class PublishRoutedToAStoppedLeaderTest {
         jsm.addStream(StreamConfiguration.builder().name("FWD").subjects("fwd.>").replicas(3).build());
         String leader = await().atMost(Duration.ofSeconds(10)).until(
                 () -> jsm.getStreamInfo("FWD").getClusterInfo().getLeader(), l -> l != null && !l.isEmpty());
-        return Integer.parseInt(leader.substring(1)) - 1;
+        return indexOf(leader);
+    }
+
+    /** The index of node {@code name} ("n1" is 0). */
+    private static int indexOf(String name) {
+        return Integer.parseInt(name.substring(1)) - 1;
     }
 
     /** A hand-written route peer connected to node {@code i}, known to it once this returns. */
